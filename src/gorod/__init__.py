@@ -1,0 +1,1 @@
+"""Gorod: a city's digital services in one place."""

@@ -1,0 +1,97 @@
+"""The REST API root: ``/api/v1/``, OpenAPI at ``/api/docs``.
+
+Every domain adds its Ninja router here. Errors share one JSON shape,
+``{"message", "field", "extra"}``, whatever raised them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError
+from ninja.errors import ValidationError as NinjaValidationError
+from ninja.security import SessionAuth
+
+from gorod.errors import ApplicationError, error_body
+from gorod.people.auth import TokenAuth
+
+api = NinjaAPI(
+    title="Gorod API",
+    version="1",
+    description="A city's digital services: people, places, the transparency log and more.",
+    urls_namespace="api",
+    auth=[TokenAuth(), SessionAuth()],
+    docs_url="/docs",
+)
+
+
+def _respond(request: HttpRequest, status: int, body: dict[str, Any]) -> HttpResponse:
+    return api.create_response(request, body, status=status)
+
+
+@api.exception_handler(ApplicationError)
+def _application_error(request: HttpRequest, exc: ApplicationError) -> HttpResponse:
+    return _respond(request, exc.status, error_body(exc.message, exc.field, exc.extra))
+
+
+@api.exception_handler(DjangoValidationError)
+def _django_validation_error(request: HttpRequest, exc: DjangoValidationError) -> HttpResponse:
+    if hasattr(exc, "error_dict"):
+        field, errors = next(iter(exc.message_dict.items()))
+        extra = {"errors": exc.message_dict}
+        return _respond(
+            request, 400, error_body(errors[0], None if field == "__all__" else field, extra)
+        )
+    return _respond(request, 400, error_body(exc.messages[0]))
+
+
+@api.exception_handler(NinjaValidationError)
+def _schema_error(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
+    first = exc.errors[0] if exc.errors else {}
+    location = [
+        str(part)
+        for part in first.get("loc", ())
+        if part not in {"body", "query", "path", "payload"}
+    ]
+    field = ".".join(location) or None
+    message = _("Invalid value for %(field)s: %(reason)s") % {
+        "field": field or _("the request"),
+        "reason": first.get("msg", _("not valid")),
+    }
+    return _respond(request, 422, error_body(message, field, {"errors": exc.errors}))
+
+
+@api.exception_handler(PermissionDenied)
+def _permission_denied(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
+    return _respond(request, 403, error_body(str(exc) or _("You do not have access to this.")))
+
+
+@api.exception_handler(Http404)
+def _not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+    return _respond(request, 404, error_body(str(exc) or _("Not found.")))
+
+
+@api.exception_handler(AuthenticationError)
+def _unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    return _respond(request, 401, error_body(_("Sign in or send a valid token.")))
+
+
+@api.exception_handler(HttpError)
+def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    return _respond(request, exc.status_code, error_body(str(exc)))
+
+
+def _register_routers() -> None:
+    from gorod.people.api import router as people_router
+    from gorod.places.api import router as places_router
+
+    api.add_router("/", people_router)
+    api.add_router("/places", places_router)
+
+
+_register_routers()

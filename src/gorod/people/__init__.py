@@ -1,0 +1,1 @@
+"""Citizens, their children, officials and their scopes; sign-in."""

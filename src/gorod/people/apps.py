@@ -1,0 +1,11 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class PeopleConfig(AppConfig):
+    name = "gorod.people"
+    label = "people"
+    verbose_name = _("People")
+
+    def ready(self) -> None:
+        from gorod.people import signals  # noqa: F401  (connects the role groups sync)

@@ -1,0 +1,61 @@
+"""Role groups: each official role is a Django group with the model permissions it needs.
+
+Model permissions say *what kind* of object a role may touch; selectors and services then
+restrict *which* objects to the official's scope.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import Group, Permission
+from django.db import transaction
+
+from gorod.people.models import Role
+
+# app_label.codename for each role; domains add theirs here as they arrive.
+ROLE_PERMISSIONS: dict[str, list[str]] = {
+    Role.REGISTRY_CLERK: ["places.view_institution"],
+    Role.DOCTOR: ["places.view_institution"],
+    Role.SCHOOL_ADMIN: ["places.view_institution"],
+    Role.UTILITY_OPERATOR: [
+        "places.view_building",
+        "places.view_apartment",
+        "places.view_district",
+    ],
+    Role.ANALYST: ["places.view_district", "places.view_building", "places.view_institution"],
+    Role.AUDITOR: ["places.view_district", "places.view_institution", "people.view_official"],
+    Role.CITY_ADMIN: [
+        "people.view_official",
+        "people.add_official",
+        "people.change_official",
+        "people.view_user",
+        "people.add_user",
+        "people.change_user",
+        "places.view_district",
+        "places.view_okrug",
+        "places.view_building",
+        "places.view_institution",
+        "places.add_institution",
+        "places.change_institution",
+    ],
+}
+
+
+def role_group_name(role: str) -> str:
+    return f"role:{role}"
+
+
+@transaction.atomic
+def role_groups_sync(*, using: str = "default") -> None:
+    for role, perms in ROLE_PERMISSIONS.items():
+        group, _ = Group.objects.using(using).get_or_create(name=role_group_name(role))
+        wanted = []
+        for dotted in perms:
+            app_label, codename = dotted.split(".")
+            perm = (
+                Permission.objects.using(using)
+                .filter(content_type__app_label=app_label, codename=codename)
+                .first()
+            )
+            if perm is not None:
+                wanted.append(perm)
+        group.permissions.set(wanted)

@@ -1,0 +1,1 @@
+"""Okrugs, districts, buildings, apartments and the city's institutions."""

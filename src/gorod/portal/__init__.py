@@ -1,0 +1,1 @@
+"""Base pages, the citizen cabinet and city dashboards."""

@@ -1,0 +1,1 @@
+"""Consent, pseudonymisation, personal-data export and private statistics."""
