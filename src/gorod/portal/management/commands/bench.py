@@ -13,7 +13,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-BENCHMARKS = ("ledger", "seed")
+BENCHMARKS = ("ledger", "places")
 
 
 class Command(BaseCommand):
