@@ -185,7 +185,7 @@ AXES_LOCKOUT_TEMPLATE = "people/locked_out.html"
 
 LANGUAGE_CODE = "ru"
 LANGUAGES = [("ru", _("Russian")), ("en", _("English"))]
-LOCALE_PATHS: list[Path] = []
+LOCALE_PATHS = [SRC_DIR / "locale"]
 TIME_ZONE = "Europe/Moscow"
 USE_I18N = True
 USE_TZ = True

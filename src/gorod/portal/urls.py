@@ -1,3 +1,11 @@
+from django.urls import path
+
+from gorod.portal import views
+
 app_name = "portal"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("cabinet/", views.cabinet, name="cabinet"),
+    path("cabinet/home/", views.my_home, name="my-home"),
+]

@@ -1,0 +1,55 @@
+"""The public home page, the citizen cabinet and "my home"."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from gorod.people.models import Citizen
+from gorod.portal import selectors
+from gorod.portal.tiles import tiles_for
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    return render(request, "portal/home.html", {"tiles": tiles_for("public")})
+
+
+def _without_citizen(request: HttpRequest) -> HttpResponse:
+    """Officials and administrators have no cabinet: show their role, scope and desk."""
+    official = selectors.official_of(user=request.user)
+    return render(request, "portal/no_citizen.html", {"official": official})
+
+
+@login_required
+def cabinet(request: HttpRequest) -> HttpResponse:
+    citizen = selectors.citizen_of(user=request.user)
+    if citizen is None:
+        return _without_citizen(request)
+    context = {
+        "citizen": citizen,
+        "children": selectors.children_ages(citizen=citizen),
+        "tiles": tiles_for("citizen"),
+    }
+    return render(request, "portal/cabinet.html", context)
+
+
+def _map_data(citizen: Citizen) -> dict[str, Any] | None:
+    if citizen.apartment is None:
+        return None
+    building = citizen.apartment.building
+    return {
+        "boundary": building.district.boundary,
+        "building": {"lat": building.lat, "lon": building.lon, "address": building.address},
+    }
+
+
+@login_required
+def my_home(request: HttpRequest) -> HttpResponse:
+    citizen = selectors.citizen_of(user=request.user)
+    if citizen is None:
+        return _without_citizen(request)
+    context = {"citizen": citizen, "apartment": citizen.apartment, "map": _map_data(citizen)}
+    return render(request, "portal/my_home.html", context)
