@@ -1,5 +1,6 @@
-// "My home": the district boundary and the building on a plain background. The facts are
-// already on the page as text; the map only adds the picture, so without JS nothing is lost.
+// "My home": the district boundary and the building on a plain background (no tile server).
+// The facts are already on the page as text; the map only adds the picture, so without
+// JavaScript nothing is lost.
 (function () {
   "use strict";
 
@@ -11,22 +12,30 @@
       return;
     }
     var data = JSON.parse(source.textContent);
-    figure.hidden = false;
-    var map = L.map(holder, { scrollWheelZoom: false, attributionControl: false });
     var point = [data.building.lat, data.building.lon];
+    var layers = [];
     var bounds = L.latLngBounds([point, point]);
     if (data.boundary) {
       var district = L.geoJSON(data.boundary, {
         style: { color: "#b3001b", weight: 2, fillColor: "#b3001b", fillOpacity: 0.08 },
         interactive: false
-      }).addTo(map);
+      });
       bounds = district.getBounds().extend(point);
+      layers.push(district);
     }
-    L.circleMarker(point, {
+    layers.push(L.circleMarker(point, {
       radius: 8, color: "#1a1a1a", weight: 2, fillColor: "#1d4ed8", fillOpacity: 1,
       interactive: false
+    }));
+
+    figure.hidden = false;
+    var map = L.map(holder, { scrollWheelZoom: false, attributionControl: false, zoomControl: false });
+    L.control.zoom({
+      zoomInTitle: holder.dataset.zoomIn, zoomOutTitle: holder.dataset.zoomOut
     }).addTo(map);
+    // The view first: vector layers need it to project their points.
     map.fitBounds(bounds, { padding: [16, 16], maxZoom: 16 });
+    layers.forEach(function (layer) { layer.addTo(map); });
   }
 
   if (document.readyState === "loading") {
