@@ -6,9 +6,12 @@ import datetime as dt
 import random
 
 import factory
+from django.utils import timezone
 
 from gorod.people import snils
-from gorod.people.models import Citizen, Guardianship, Official, Role, User
+from gorod.people.models import ApiToken, Citizen, Guardianship, Official, Role, User
+from gorod.people.roles import role_group
+from gorod.people.services import api_token_create
 from tests.places.factories import ApartmentFactory, DistrictFactory, InstitutionFactory
 
 PASSWORD = "correct-horse-battery-staple"
@@ -60,16 +63,43 @@ class OfficialFactory(factory.django.DjangoModelFactory):
 
     class Meta:
         model = Official
+        skip_postgeneration_save = True
 
     user = factory.SubFactory(UserFactory, is_staff=True)
     role = Role.REGISTRY_CLERK
     institution = factory.SubFactory(InstitutionFactory)
     district = None
 
+    @factory.post_generation
+    def _role_group(obj: Official, create: bool, extracted: object, **kwargs: object) -> None:
+        """In the role's group, as ``official_create`` puts every official."""
+        if create:
+            obj.user.groups.add(role_group(obj.role))
+
 
 def district_official(role: str = Role.UTILITY_OPERATOR, **kwargs: object) -> Official:
-    return OfficialFactory(role=role, institution=None, district=kwargs.pop("district", None) or DistrictFactory(), **kwargs)
+    return OfficialFactory(
+        role=role,
+        institution=None,
+        district=kwargs.pop("district", None) or DistrictFactory(),
+        **kwargs,
+    )
 
 
 def city_official(role: str = Role.CITY_ADMIN, **kwargs: object) -> Official:
     return OfficialFactory(role=role, institution=None, district=None, **kwargs)
+
+
+def teen_of(parent: Citizen, **kwargs: object) -> Citizen:
+    """A 15-year-old child of ``parent`` with an account of their own."""
+    born = dt.date(timezone.localdate().year - 15, 1, 1)
+    teen = CitizenFactory(
+        apartment=parent.apartment, last_name=parent.last_name, birth_date=born, **kwargs
+    )
+    Guardianship.objects.create(guardian=parent, child=teen)
+    return teen
+
+
+def token_for(user: User, name: str = "script") -> tuple[ApiToken, str]:
+    """An API token and its raw key, made the way the service makes them."""
+    return api_token_create(user=user, name=name)

@@ -8,4 +8,10 @@ class PeopleConfig(AppConfig):
     verbose_name = _("People")
 
     def ready(self) -> None:
-        from gorod.people import signals  # noqa: F401  (connects the role groups sync)
+        from django.contrib import admin  # noqa: PLC0415
+
+        from gorod.people import signals  # noqa: F401, PLC0415  (connects the role groups sync)
+
+        admin.site.site_header = _("Gorod: back office")
+        admin.site.site_title = _("Gorod back office")
+        admin.site.index_title = _("Work within your scope")

@@ -8,6 +8,7 @@ that scope so an official only ever sees what belongs to it.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 from typing import Any, ClassVar
 
@@ -15,6 +16,7 @@ from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -58,6 +60,13 @@ class User(AbstractBaseUser, PermissionsMixin):
             models.CheckConstraint(
                 condition=Q(email__isnull=False) | Q(phone__isnull=False),
                 name="user_has_email_or_phone",
+            ),
+            # Sign-in matches e-mail without regard to case, so no two accounts may differ
+            # only by it; phones are stored in one canonical form.
+            models.UniqueConstraint(Lower("email"), name="user_email_unique_ignoring_case"),
+            models.CheckConstraint(
+                condition=Q(phone__isnull=True) | Q(phone__regex=r"^\+7[0-9]{10}$"),
+                name="user_phone_canonical",
             ),
         ]
 
@@ -107,6 +116,10 @@ class Citizen(models.Model):
                 condition=Q(oms_policy="") | Q(oms_policy__regex=r"^[0-9]{16}$"),
                 name="citizen_oms_16_digits",
             ),
+            models.CheckConstraint(
+                condition=Q(contact_phone="") | Q(contact_phone__regex=r"^\+7[0-9]{10}$"),
+                name="citizen_contact_phone_canonical",
+            ),
         ]
         indexes = [models.Index(fields=["last_name", "first_name"])]
 
@@ -117,7 +130,7 @@ class Citizen(models.Model):
     def full_name(self) -> str:
         return " ".join(p for p in (self.last_name, self.first_name, self.patronymic) if p)
 
-    def age_on(self, day: Any) -> int:
+    def age_on(self, day: dt.date) -> int:
         years = day.year - self.birth_date.year
         return years - ((day.month, day.day) < (self.birth_date.month, self.birth_date.day))
 
@@ -142,6 +155,9 @@ class Guardianship(models.Model):
                 condition=~Q(guardian=models.F("child")), name="guardianship_not_self"
             ),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.guardian} → {self.child} ({self.get_kind_display()})"
 
 
 class Role(models.TextChoices):

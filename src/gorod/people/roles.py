@@ -22,11 +22,19 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "places.view_district",
     ],
     Role.ANALYST: ["places.view_district", "places.view_building", "places.view_institution"],
-    Role.AUDITOR: ["places.view_district", "places.view_institution", "people.view_official"],
+    Role.AUDITOR: [
+        "places.view_district",
+        "places.view_institution",
+        "people.view_official",
+        "people.view_citizen",
+        "people.view_guardianship",
+    ],
     Role.CITY_ADMIN: [
         "people.view_official",
         "people.add_official",
         "people.change_official",
+        "people.view_citizen",
+        "people.view_guardianship",
         "people.view_user",
         "people.add_user",
         "people.change_user",
@@ -59,3 +67,12 @@ def role_groups_sync(*, using: str = "default") -> None:
             if perm is not None:
                 wanted.append(perm)
         group.permissions.set(wanted)
+
+
+def role_group(role: str) -> Group:
+    """The group of ``role``, created with its permissions if migrations have not yet."""
+    group = Group.objects.filter(name=role_group_name(role)).first()
+    if group is None:
+        role_groups_sync()
+        group = Group.objects.get(name=role_group_name(role))
+    return group
