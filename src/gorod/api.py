@@ -87,11 +87,13 @@ def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 
 
 def _register_routers() -> None:
+    from gorod.ledger.api import router as ledger_router
     from gorod.people.api import router as people_router
     from gorod.places.api import router as places_router
 
     api.add_router("/", people_router)
     api.add_router("/places", places_router)
+    api.add_router("/ledger", ledger_router)
 
 
 _register_routers()

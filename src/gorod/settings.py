@@ -201,6 +201,8 @@ MEDIA_ROOT = VAR_DIR / "media"
 
 # The transparency log's signing key: a file path, or the raw key in GOROD_LEDGER_KEY.
 LEDGER_KEY_FILE = Path(os.environ.get("GOROD_LEDGER_KEY_FILE", VAR_DIR / "ledger_ed25519.pem"))
+# Or the raw 32-byte Ed25519 private key, base64: it wins over the file when set.
+LEDGER_KEY = os.environ.get("GOROD_LEDGER_KEY", "")
 # The key for pseudonymous analytics tokens; kept apart from the data it protects.
 PSEUDONYM_KEY_FILE = Path(os.environ.get("GOROD_PSEUDONYM_KEY_FILE", VAR_DIR / "pseudonym.key"))
 

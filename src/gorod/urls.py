@@ -12,5 +12,6 @@ urlpatterns = [
     path("api/openapi.json", RedirectView.as_view(url="/api/v1/openapi.json", permanent=False)),
     path("", include("gorod.people.urls")),
     path("places/", include("gorod.places.urls")),
+    path("log/", include("gorod.ledger.urls")),
     path("", include("gorod.portal.urls")),
 ]
