@@ -84,6 +84,15 @@ def test_the_cabinet_summary_shows_address_district_and_okrug():
     assert building.district.okrug.name in response.text
 
 
+def test_the_cabinet_offers_to_add_a_missing_address():
+    citizen = CitizenFactory.create(apartment=None)
+
+    response = signed_in(citizen.user).get(reverse("portal:cabinet"))
+
+    assert "Адрес не указан." in response.text
+    assert f'href="{reverse("people:address")}"' in response.text
+
+
 def test_the_cabinet_counts_the_children_with_their_ages():
     parent = CitizenFactory.create()
     today = timezone.localdate()

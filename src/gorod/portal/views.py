@@ -9,7 +9,9 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from gorod.people.models import Citizen
-from gorod.portal import selectors
+from gorod.people.scope import official_for
+from gorod.people.selectors import citizen_for_user
+from gorod.portal.selectors import children_ages
 from gorod.portal.tiles import tiles_for
 
 
@@ -19,18 +21,17 @@ def home(request: HttpRequest) -> HttpResponse:
 
 def _without_citizen(request: HttpRequest) -> HttpResponse:
     """Officials and administrators have no cabinet: show their role, scope and desk."""
-    official = selectors.official_of(user=request.user)
-    return render(request, "portal/no_citizen.html", {"official": official})
+    return render(request, "portal/no_citizen.html", {"official": official_for(request.user)})
 
 
 @login_required
 def cabinet(request: HttpRequest) -> HttpResponse:
-    citizen = selectors.citizen_of(user=request.user)
+    citizen = citizen_for_user(request.user)
     if citizen is None:
         return _without_citizen(request)
     context = {
         "citizen": citizen,
-        "children": selectors.children_ages(citizen=citizen),
+        "children": children_ages(citizen=citizen),
         "tiles": tiles_for("citizen"),
     }
     return render(request, "portal/cabinet.html", context)
@@ -48,7 +49,7 @@ def _map_data(citizen: Citizen) -> dict[str, Any] | None:
 
 @login_required
 def my_home(request: HttpRequest) -> HttpResponse:
-    citizen = selectors.citizen_of(user=request.user)
+    citizen = citizen_for_user(request.user)
     if citizen is None:
         return _without_citizen(request)
     context = {"citizen": citizen, "apartment": citizen.apartment, "map": _map_data(citizen)}
