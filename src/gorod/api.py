@@ -90,10 +90,12 @@ def _register_routers() -> None:
     from gorod.ledger.api import router as ledger_router
     from gorod.people.api import router as people_router
     from gorod.places.api import router as places_router
+    from gorod.privacy.api import router as privacy_router
 
     api.add_router("/", people_router)
     api.add_router("/places", places_router)
     api.add_router("/ledger", ledger_router)
+    api.add_router("/privacy", privacy_router)
 
 
 _register_routers()

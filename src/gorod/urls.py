@@ -13,5 +13,6 @@ urlpatterns = [
     path("", include("gorod.people.urls")),
     path("places/", include("gorod.places.urls")),
     path("log/", include("gorod.ledger.urls")),
+    path("privacy/", include("gorod.privacy.urls")),
     path("", include("gorod.portal.urls")),
 ]

@@ -1,0 +1,188 @@
+"""``/api/v1/privacy/``: consents, the personal-data export, open-data releases."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db.models import QuerySet
+from django.http import FileResponse, HttpRequest
+from ninja import Router, Schema
+from ninja.errors import AuthenticationError
+from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.responses import Status
+
+from gorod.people.models import Citizen, User
+from gorod.privacy import selectors, services
+from gorod.privacy.datasets import DATASETS
+from gorod.privacy.downloads import export_response
+from gorod.privacy.models import Consent, PrivacyBudget, Release
+from gorod.privacy.purposes import PURPOSES
+from gorod.privacy.schemas import ReleaseOut, ReleaseSummaryOut
+
+router = Router(tags=["privacy"])
+
+
+class ConsentOut(Schema):
+    id: int
+    citizen_id: int
+    purpose: str
+    purpose_label: str
+    version: int
+    given_at: dt.datetime
+    given_by: str | None
+    withdrawn_at: dt.datetime | None
+
+    @staticmethod
+    def from_model(consent: Consent) -> ConsentOut:
+        return ConsentOut(
+            id=consent.pk,
+            citizen_id=consent.citizen_id,
+            purpose=consent.purpose,
+            purpose_label=consent.text.purpose_label,
+            version=consent.text.version,
+            given_at=consent.given_at,
+            given_by=str(consent.given_by) if consent.given_by else None,
+            withdrawn_at=consent.withdrawn_at,
+        )
+
+
+class PurposeOut(Schema):
+    purpose: str
+    label: str
+    description: str
+    current_version: int | None
+    current_text: str | None
+    given: bool
+    given_version: int | None
+
+
+class ConsentsOut(Schema):
+    citizen_id: int
+    purposes: list[PurposeOut]
+    history: list[ConsentOut]
+
+
+class ConsentIn(Schema):
+    purpose: str
+    version: int
+    citizen_id: int | None = None
+
+
+class WithdrawIn(Schema):
+    citizen_id: int | None = None
+
+
+def _user(request: HttpRequest) -> User:
+    user = getattr(request, "auth", None)
+    if not isinstance(user, User):
+        raise AuthenticationError
+    return user
+
+
+def _consents(citizen: Citizen) -> ConsentsOut:
+    texts = selectors.consent_texts_current()
+    history = list(selectors.consents_of(citizen=citizen))
+    open_by_purpose = {c.purpose: c for c in history if c.is_open}
+    purposes = []
+    for slug, purpose in PURPOSES.items():
+        text = texts.get(slug)
+        given = open_by_purpose.get(slug)
+        purposes.append(
+            PurposeOut(
+                purpose=slug,
+                label=str(purpose.label),
+                description=str(purpose.description),
+                current_version=text.version if text else None,
+                current_text=text.text if text else None,
+                given=given is not None,
+                given_version=given.text.version if given else None,
+            )
+        )
+    return ConsentsOut(
+        citizen_id=citizen.pk,
+        purposes=purposes,
+        history=[ConsentOut.from_model(c) for c in history],
+    )
+
+
+@router.get("/consents", response=ConsentsOut)
+def consents(request: HttpRequest, citizen_id: int | None = None) -> ConsentsOut:
+    """Each purpose with its current text and whether consent is given, and the history."""
+    citizen = selectors.citizen_for(user=_user(request), citizen_id=citizen_id)
+    return _consents(citizen)
+
+
+@router.post("/consents", response={201: ConsentOut})
+def consent_give(request: HttpRequest, payload: ConsentIn) -> Status[ConsentOut]:
+    """Give consent to the current text of a purpose, for yourself or your child."""
+    user = _user(request)
+    citizen = selectors.citizen_for(user=user, citizen_id=payload.citizen_id)
+    consent = services.consent_give(
+        citizen=citizen, purpose=payload.purpose, version=payload.version, actor=user
+    )
+    return Status(201, ConsentOut.from_model(consent))
+
+
+@router.post("/consents/{purpose}/withdraw", response=ConsentOut)
+def consent_withdraw(request: HttpRequest, purpose: str, payload: WithdrawIn) -> ConsentOut:
+    """Withdraw an open consent from now on; the history keeps it."""
+    user = _user(request)
+    citizen = selectors.citizen_for(user=user, citizen_id=payload.citizen_id)
+    consent = services.consent_withdraw(citizen=citizen, purpose=purpose, actor=user)
+    return ConsentOut.from_model(consent)
+
+
+@router.get(
+    "/export",
+    response={200: None},
+    openapi_extra={
+        "responses": {
+            200: {
+                "description": "A ZIP archive of JSON files",
+                "content": {"application/zip": {"schema": {"type": "string", "format": "binary"}}},
+            }
+        }
+    },
+)
+def export(request: HttpRequest) -> FileResponse:
+    """Download everything the platform holds about you and your children (a ZIP of JSON)."""
+    return export_response(_user(request))
+
+
+class BudgetOut(Schema):
+    dataset: str
+    title: str
+    total_epsilon: float
+    spent_epsilon: float
+    total_delta: float
+    spent_delta: float
+
+
+@router.get("/releases", response=list[ReleaseSummaryOut], auth=None)
+@paginate(LimitOffsetPagination)
+def releases(request: HttpRequest) -> QuerySet[Release]:
+    """Open data: every differentially private release, newest first."""
+    return selectors.releases_published()
+
+
+@router.get("/releases/{release_id}", response=ReleaseOut, auth=None)
+def release(request: HttpRequest, release_id: int) -> Release:
+    """One release with its table, its accuracy per column and how it was made."""
+    return selectors.release_get(release_id=release_id)
+
+
+@router.get("/budgets", response=list[BudgetOut], auth=None)
+def budgets(request: HttpRequest) -> list[BudgetOut]:
+    """How much privacy budget each dataset has, and how much its releases have spent."""
+    return [_budget(selectors.budget_of(dataset=dataset)) for dataset in DATASETS.values()]
+
+
+def _budget(budget: PrivacyBudget) -> BudgetOut:
+    return BudgetOut(
+        dataset=budget.dataset,
+        title=str(DATASETS[budget.dataset].title),
+        total_epsilon=float(budget.total_epsilon),
+        spent_epsilon=float(budget.spent_epsilon),
+        total_delta=float(budget.total_delta),
+        spent_delta=float(budget.spent_delta),
+    )

@@ -1,0 +1,35 @@
+"""Factories for privacy: further consent texts (version 1 of each purpose comes from a
+migration) and budgets. Plain typed functions: each creates one row with sensible values."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django.utils import timezone
+
+from gorod.privacy.models import ConsentText, PrivacyBudget
+
+
+def consent_text_publish(
+    *, purpose: str = "research.health", version: int, **extra: Any
+) -> ConsentText:
+    """A further published version of a purpose's text."""
+    values: dict[str, Any] = {
+        "text_ru": f"Текст согласия, версия {version}.",
+        "text_en": f"Consent text, version {version}.",
+        "published_at": timezone.now(),
+        **extra,
+    }
+    return ConsentText.objects.create(purpose=purpose, version=version, **values)
+
+
+def budget_create(
+    *,
+    dataset: str = "residents_by_district",
+    total_epsilon: Decimal = Decimal(1),
+    total_delta: Decimal = Decimal("0.000001"),
+) -> PrivacyBudget:
+    return PrivacyBudget.objects.create(
+        dataset=dataset, total_epsilon=total_epsilon, total_delta=total_delta
+    )
