@@ -21,7 +21,7 @@ from gorod.ledger import keys, selectors
 from gorod.ledger.actions import action_label
 from gorod.ledger.heads import PREFIX, key_id, raw_public_key
 from gorod.ledger.models import AuditEvent, SignedTreeHead
-from gorod.portal.selectors import citizen_of
+from gorod.people.selectors import citizen_for_user
 
 router = Router(tags=["ledger"])
 
@@ -153,7 +153,13 @@ def _head_out(head: SignedTreeHead) -> HeadOut:
     )
 
 
-@router.get("/head", response=HeadResponse, auth=None, summary="The latest signed tree head")
+@router.get(
+    "/head",
+    url_name="ledger_head",
+    response=HeadResponse,
+    auth=None,
+    summary="The latest signed tree head",
+)
 def head(request: HttpRequest) -> HeadResponse:
     latest = selectors.head_latest()
     if latest is None:
@@ -161,12 +167,24 @@ def head(request: HttpRequest) -> HeadResponse:
     return HeadResponse(head=_head_out(latest), public_key=_public_key_out())
 
 
-@router.get("/public-key", response=PublicKeyOut, auth=None, summary="The log's signing key")
+@router.get(
+    "/public-key",
+    url_name="ledger_public_key",
+    response=PublicKeyOut,
+    auth=None,
+    summary="The log's signing key",
+)
 def public_key(request: HttpRequest) -> PublicKeyOut:
     return _public_key_out()
 
 
-@router.get("/entries/{index}", response=EntryOut, auth=None, summary="One log entry")
+@router.get(
+    "/entries/{index}",
+    url_name="ledger_entry",
+    response=EntryOut,
+    auth=None,
+    summary="One log entry",
+)
 def entry(request: HttpRequest, index: int) -> EntryOut:
     found = selectors.entry_get(index=index)
     latest = selectors.head_latest()
@@ -180,7 +198,11 @@ def entry(request: HttpRequest, index: int) -> EntryOut:
 
 
 @router.get(
-    "/proofs/inclusion", response=InclusionOut, auth=None, summary="An entry's inclusion proof"
+    "/proofs/inclusion",
+    url_name="ledger_inclusion_proof",
+    response=InclusionOut,
+    auth=None,
+    summary="An entry's inclusion proof",
 )
 def inclusion(request: HttpRequest, query: Query[InclusionQuery]) -> InclusionOut:
     proof = selectors.inclusion_proof_get(index=query.index, tree_size=query.tree_size)
@@ -195,6 +217,7 @@ def inclusion(request: HttpRequest, query: Query[InclusionQuery]) -> InclusionOu
 
 @router.get(
     "/proofs/consistency",
+    url_name="ledger_consistency_proof",
     response=ConsistencyOut,
     auth=None,
     summary="A consistency proof between two tree sizes",
@@ -212,19 +235,24 @@ def consistency(request: HttpRequest, query: Query[ConsistencyQuery]) -> Consist
 
 @router.get(
     "/my-access",
+    url_name="ledger_my_access",
     response=list[AccessOut],
     summary="Who accessed my data (and my children's)",
 )
 @paginate(Pages)
 def my_access(request: HttpRequest) -> QuerySet[AuditEvent]:
-    citizen = citizen_of(user=request.user)
+    citizen = citizen_for_user(request.user)
     if citizen is None:
         raise PermissionDenied(_("This account has no resident's profile."))
     return selectors.accesses_to(citizen=citizen)
 
 
 @router.post(
-    "/receipts/verify", response=ReceiptCheckOut, auth=None, summary="Verify a citizen's receipt"
+    "/receipts/verify",
+    url_name="ledger_receipt_verify",
+    response=ReceiptCheckOut,
+    auth=None,
+    summary="Verify a citizen's receipt",
 )
 def receipt_verify(request: HttpRequest, receipt: Body[dict[str, Any]]) -> ReceiptCheckOut:
     check = selectors.receipt_verify(receipt=receipt)

@@ -13,6 +13,7 @@ from typing import Any
 
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import AnonymousUser
+from django.db import connection
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
@@ -34,8 +35,17 @@ def nodes_fetch(addresses: Iterable[Address]) -> dict[Address, bytes]:
     wanted = list(set(addresses))
     if not wanted:
         return {}
-    rows = LogNode.objects.filter(pk__in=wanted).values_list("level", "index", "hash")
-    return {(level, index): bytes(node) for level, index, node in rows}
+    # Plain SQL: the ORM takes longer to compile forty OR-ed pairs than the query takes to run.
+    quote = connection.ops.quote_name
+    index = quote("index")
+    condition = " OR ".join([f"(level = %s AND {index} = %s)"] * len(wanted))
+    table = quote(LogNode._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT level, {index}, hash FROM {table} WHERE {condition}",  # noqa: S608
+            [part for address in wanted for part in address],
+        )
+        return {(level, at): bytes(node) for level, at, node in cursor.fetchall()}
 
 
 def node_getter(nodes: Mapping[Address, bytes]) -> merkle.NodeGetter:

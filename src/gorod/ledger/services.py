@@ -15,7 +15,8 @@ import time
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
+from django.db.models import Model
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -49,6 +50,27 @@ def _locked_state() -> LogState:
     return state
 
 
+def _insert(model: type[Model], columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+    """Insert rows by the driver's bulk path: COPY on PostgreSQL, executemany on SQLite.
+
+    ``columns`` are field names, which are the column names in this app. The ORM's
+    bulk_create spends tens of microseconds a row building instances and SQL;
+    the log appends tens of thousands of rows a second.
+    """
+    quote = connection.ops.quote_name
+    table = quote(model._meta.db_table)
+    names = ", ".join(quote(column) for column in columns)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            with cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+        else:
+            values = ", ".join(["%s"] * len(columns))
+            # Identifiers come from the model, values are parameters.
+            cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({values})", rows)  # noqa: S608
+
+
 @transaction.atomic
 def log_append(*, leaves: Sequence[bytes], kind: str = DEFAULT_KIND) -> list[int]:
     """Append ``leaves`` (the data, hashed here as RFC 9162 leaves); their indexes, in order."""
@@ -64,14 +86,13 @@ def log_append(*, leaves: Sequence[bytes], kind: str = DEFAULT_KIND) -> list[int
     known = nodes_fetch(merkle.required_nodes_for_root(size))
     completed = merkle.nodes_completed_by_appends(size, hashes, node_getter(known))
     known.update(((level, index), node) for level, index, node in completed)
-    now = timezone.now()
-    LogEntry.objects.bulk_create(
-        LogEntry(index=size + offset, leaf_hash=leaf, kind=kind, created_at=now)
-        for offset, leaf in enumerate(hashes)
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    _insert(
+        LogEntry,
+        ("index", "leaf_hash", "kind", "created_at"),
+        [(size + offset, leaf, kind, now) for offset, leaf in enumerate(hashes)],
     )
-    LogNode.objects.bulk_create(
-        LogNode(level=level, index=index, hash=node) for level, index, node in completed
-    )
+    _insert(LogNode, ("level", "index", "hash"), completed)
     state.size = size + len(hashes)
     state.root = merkle.root_from_nodes(state.size, node_getter(known))
     state.save(update_fields=["size", "root", "updated_at"])

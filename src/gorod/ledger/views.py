@@ -19,7 +19,7 @@ from gorod.ledger import keys, merkle, selectors
 from gorod.ledger.actions import action_label
 from gorod.ledger.api import MESSAGE_FORMAT
 from gorod.ledger.heads import key_id, raw_public_key
-from gorod.portal.selectors import citizen_of
+from gorod.people.selectors import citizen_for_user
 
 ENTRIES_PER_PAGE = 50
 ACCESSES_PER_PAGE = 50
@@ -82,7 +82,7 @@ def entry(request: HttpRequest, index: int) -> HttpResponse:
 
 @login_required
 def my_access(request: HttpRequest) -> HttpResponse:
-    citizen = citizen_of(user=request.user)
+    citizen = citizen_for_user(request.user)
     if citizen is None:
         return render(request, "ledger/my_access.html", {"citizen": None})
     pages = Paginator(selectors.accesses_to(citizen=citizen), ACCESSES_PER_PAGE)
