@@ -7,11 +7,14 @@ refused with a 4xx.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 import schemathesis
+from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 
 from gorod.people.services import api_token_create
@@ -29,6 +32,18 @@ FUZZ = settings(
         HealthCheck.data_too_large,
     ],
 )
+
+
+@pytest.fixture(autouse=True)
+def keep_the_test_connection() -> Iterator[None]:
+    """Schemathesis calls the WSGI handler itself, not Django's test client: like the test
+    client, keep the request signals from closing the connection that holds the test's
+    transaction (PostgreSQL would lose it between two requests)."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
 
 
 @pytest.fixture
