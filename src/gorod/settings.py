@@ -91,6 +91,7 @@ INSTALLED_APPS = [
     "gorod.places",
     "gorod.ledger",
     "gorod.privacy",
+    "gorod.education",
     "gorod.portal",
 ]
 

@@ -1,0 +1,1 @@
+"""Enrolment in kindergartens, schools and clubs: the assignment mechanism and its rounds."""
