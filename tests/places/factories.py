@@ -1,3 +1,4 @@
+# ruff: noqa: RUF001  (Russian test data: Cyrillic letters are meant)
 """Factories for places: a small square district unless told otherwise."""
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ def square(lon: float, lat: float, size: float = 0.01) -> dict[str, object]:
     return {"type": "Polygon", "coordinates": [ring]}
 
 
-class OkrugFactory(factory.django.DjangoModelFactory):
+class OkrugFactory(factory.django.DjangoModelFactory[Okrug]):
     class Meta:
         model = Okrug
 
@@ -21,7 +22,7 @@ class OkrugFactory(factory.django.DjangoModelFactory):
     abbrev = factory.Sequence(lambda n: f"ТАО{n}")
 
 
-class DistrictFactory(factory.django.DjangoModelFactory):
+class DistrictFactory(factory.django.DjangoModelFactory[District]):
     class Meta:
         model = District
 
@@ -38,7 +39,7 @@ class DistrictFactory(factory.django.DjangoModelFactory):
     boundary = factory.LazyAttribute(lambda d: square(d.min_lon, d.min_lat))
 
 
-class BuildingFactory(factory.django.DjangoModelFactory):
+class BuildingFactory(factory.django.DjangoModelFactory[Building]):
     class Meta:
         model = Building
 
@@ -50,7 +51,7 @@ class BuildingFactory(factory.django.DjangoModelFactory):
     floors = 9
 
 
-class ApartmentFactory(factory.django.DjangoModelFactory):
+class ApartmentFactory(factory.django.DjangoModelFactory[Apartment]):
     class Meta:
         model = Apartment
 
@@ -60,7 +61,7 @@ class ApartmentFactory(factory.django.DjangoModelFactory):
     rooms = 2
 
 
-class InstitutionFactory(factory.django.DjangoModelFactory):
+class InstitutionFactory(factory.django.DjangoModelFactory[Institution]):
     class Meta:
         model = Institution
 
