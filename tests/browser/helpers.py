@@ -51,6 +51,13 @@ def describe(violations: list[dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
+def assert_accessible(page: Any, output_dir: Path, name: str) -> None:
+    """Screenshot the page as ``name``, then fail on any serious or critical axe violation."""
+    screenshot(page, output_dir, name)
+    violations = serious_violations(page)
+    assert not violations, f"{page.url}\n{describe(violations)}"
+
+
 def screenshot(page: Any, output_dir: Path, name: str) -> Path:
     path = output_dir / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)

@@ -10,10 +10,8 @@ from django.urls import reverse
 
 from tests.browser.helpers import (
     WRONG_SNILS,
-    describe,
+    assert_accessible,
     fill_sign_up,
-    screenshot,
-    serious_violations,
     sign_in,
     submit,
     use_language,
@@ -23,12 +21,6 @@ from tests.people.factories import CitizenFactory, child_of
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 LANGUAGES = ["ru", "en"]
-
-
-def assert_accessible(page: Any, output_dir: Path, name: str) -> None:
-    screenshot(page, output_dir, name)
-    violations = serious_violations(page)
-    assert not violations, f"{page.url}\n{describe(violations)}"
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
