@@ -9,6 +9,7 @@ from typing import Any
 from django.utils import timezone
 
 from gorod.privacy.models import ConsentText, PrivacyBudget
+from gorod.privacy.purposes import PURPOSES
 
 
 def consent_text_publish(
@@ -22,6 +23,14 @@ def consent_text_publish(
         **extra,
     }
     return ConsentText.objects.create(purpose=purpose, version=version, **values)
+
+
+def first_texts_publish() -> None:
+    """Version 1 of every purpose, as the migration publishes it; for transactional tests,
+    which start from an emptied database."""
+    for purpose in PURPOSES:
+        if not ConsentText.objects.filter(purpose=purpose, version=1).exists():
+            consent_text_publish(purpose=purpose, version=1)
 
 
 def budget_create(

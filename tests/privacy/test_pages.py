@@ -129,7 +129,7 @@ def test_the_releases_page_is_public_in_both_languages(
 def test_a_release_page_shows_its_table_and_accuracy(client: Client, release: Release) -> None:
     client.cookies["django_language"] = "en"
     content = client.get(reverse("privacy:release", args=[release.pk])).content.decode()
-    assert "mean household size" in content
+    assert "Mean household size" in content
     assert "at 95% confidence" in content
     assert release.table["rows"][0][1] in content
 

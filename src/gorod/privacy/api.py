@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Annotated
 
 from django.db.models import QuerySet
 from django.http import FileResponse, HttpRequest
-from ninja import Router, Schema
+from ninja import Field, Router, Schema
 from ninja.errors import AuthenticationError
 from ninja.pagination import LimitOffsetPagination, paginate
 from ninja.responses import Status
+from pydantic import AfterValidator, WithJsonSchema
 
+from gorod.people.api import ErrorOut
 from gorod.people.models import Citizen, User
 from gorod.privacy import selectors, services
 from gorod.privacy.datasets import DATASETS
@@ -20,6 +23,11 @@ from gorod.privacy.purposes import PURPOSES
 from gorod.privacy.schemas import ReleaseOut, ReleaseSummaryOut
 
 router = Router(tags=["privacy"])
+
+
+def errors(*statuses: int) -> dict[int, type[ErrorOut]]:
+    """The error responses an operation documents, all in the one error shape."""
+    return dict.fromkeys(statuses, ErrorOut)
 
 
 class ConsentOut(Schema):
@@ -62,14 +70,28 @@ class ConsentsOut(Schema):
     history: list[ConsentOut]
 
 
+def _declared(purpose: str) -> str:
+    if purpose not in PURPOSES:
+        raise ValueError(f"must be one of: {', '.join(PURPOSES)}")
+    return purpose
+
+
+# A purpose slug, listed in the schema so clients (and fuzzers) know the choices.
+PurposeSlug = Annotated[
+    str, AfterValidator(_declared), WithJsonSchema({"type": "string", "enum": list(PURPOSES)})
+]
+# Database keys: positive and within a signed 64-bit integer.
+Key = Annotated[int, Field(ge=1, le=2**63 - 1)]
+
+
 class ConsentIn(Schema):
-    purpose: str
-    version: int
-    citizen_id: int | None = None
+    purpose: PurposeSlug
+    version: Key
+    citizen_id: Key | None = None
 
 
 class WithdrawIn(Schema):
-    citizen_id: int | None = None
+    citizen_id: Key | None = None
 
 
 def _user(request: HttpRequest) -> User:
@@ -105,14 +127,14 @@ def _consents(citizen: Citizen) -> ConsentsOut:
     )
 
 
-@router.get("/consents", response=ConsentsOut)
-def consents(request: HttpRequest, citizen_id: int | None = None) -> ConsentsOut:
+@router.get("/consents", response={200: ConsentsOut, **errors(401, 403, 404, 422)})
+def consents(request: HttpRequest, citizen_id: Key | None = None) -> ConsentsOut:
     """Each purpose with its current text and whether consent is given, and the history."""
     citizen = selectors.citizen_for(user=_user(request), citizen_id=citizen_id)
     return _consents(citizen)
 
 
-@router.post("/consents", response={201: ConsentOut})
+@router.post("/consents", response={201: ConsentOut, **errors(400, 401, 403, 404, 409, 422)})
 def consent_give(request: HttpRequest, payload: ConsentIn) -> Status[ConsentOut]:
     """Give consent to the current text of a purpose, for yourself or your child."""
     user = _user(request)
@@ -123,8 +145,11 @@ def consent_give(request: HttpRequest, payload: ConsentIn) -> Status[ConsentOut]
     return Status(201, ConsentOut.from_model(consent))
 
 
-@router.post("/consents/{purpose}/withdraw", response=ConsentOut)
-def consent_withdraw(request: HttpRequest, purpose: str, payload: WithdrawIn) -> ConsentOut:
+@router.post(
+    "/consents/{purpose}/withdraw",
+    response={200: ConsentOut, **errors(400, 401, 403, 404, 409, 422)},
+)
+def consent_withdraw(request: HttpRequest, purpose: PurposeSlug, payload: WithdrawIn) -> ConsentOut:
     """Withdraw an open consent from now on; the history keeps it."""
     user = _user(request)
     citizen = selectors.citizen_for(user=user, citizen_id=payload.citizen_id)
@@ -134,7 +159,7 @@ def consent_withdraw(request: HttpRequest, purpose: str, payload: WithdrawIn) ->
 
 @router.get(
     "/export",
-    response={200: None},
+    response={200: None, **errors(401, 403)},
     openapi_extra={
         "responses": {
             200: {
@@ -149,6 +174,12 @@ def export(request: HttpRequest) -> FileResponse:
     return export_response(_user(request))
 
 
+class ReleasePages(LimitOffsetPagination):
+    class Input(Schema):
+        limit: int = Field(20, ge=1, le=100)
+        offset: int = Field(0, ge=0, le=2**31)
+
+
 class BudgetOut(Schema):
     dataset: str
     title: str
@@ -158,15 +189,15 @@ class BudgetOut(Schema):
     spent_delta: float
 
 
-@router.get("/releases", response=list[ReleaseSummaryOut], auth=None)
-@paginate(LimitOffsetPagination)
+@router.get("/releases", response={200: list[ReleaseSummaryOut], **errors(422)}, auth=None)
+@paginate(ReleasePages)
 def releases(request: HttpRequest) -> QuerySet[Release]:
     """Open data: every differentially private release, newest first."""
     return selectors.releases_published()
 
 
-@router.get("/releases/{release_id}", response=ReleaseOut, auth=None)
-def release(request: HttpRequest, release_id: int) -> Release:
+@router.get("/releases/{release_id}", response={200: ReleaseOut, **errors(404, 422)}, auth=None)
+def release(request: HttpRequest, release_id: Key) -> Release:
     """One release with its table, its accuracy per column and how it was made."""
     return selectors.release_get(release_id=release_id)
 

@@ -92,6 +92,9 @@ class Built:
     parameters: dict[str, Any]
 
 
+# The noise of a release, as people read it.
+MECHANISMS = {dp.LAPLACE: _("discrete Laplace"), dp.GAUSSIAN: _("discrete Gaussian")}
+
 AGE_BANDS: tuple[tuple[int, int], ...] = ((0, 2), (3, 6), (7, 17))
 
 

@@ -60,11 +60,9 @@ def consent_give(
     _purpose_check(purpose)
     current = consent_texts_current().get(purpose)
     if current is None:
-        raise ApplicationError(
-            _("No text has been published for this purpose yet."), field="purpose"
-        )
+        raise Conflict(_("No text has been published for this purpose yet."), field="purpose")
     if version != current.version:
-        raise ApplicationError(
+        raise Conflict(
             _("Version %(version)s is not the current text (version %(current)s); read it again.")
             % {"version": version, "current": current.version},
             field="version",

@@ -12,13 +12,12 @@ from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from gorod.errors import ApplicationError, NotFound
 from gorod.people.models import Citizen, User
-from gorod.privacy import dp, selectors, services
-from gorod.privacy.datasets import DATASETS
+from gorod.privacy import selectors, services
+from gorod.privacy.datasets import DATASETS, MECHANISMS
 from gorod.privacy.downloads import export_response, release_csv_response, release_json_response
 from gorod.privacy.export import exporters
 from gorod.privacy.forms import ConsentActionForm
@@ -26,7 +25,6 @@ from gorod.privacy.models import Consent, ConsentText, Release
 from gorod.privacy.purposes import PURPOSES, Purpose
 
 RELEASES_PER_PAGE = 20
-MECHANISMS = {dp.LAPLACE: _lazy("discrete Laplace"), dp.GAUSSIAN: _lazy("discrete Gaussian")}
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 
 from gorod.errors import ApplicationError
 from gorod.privacy import selectors, services
-from gorod.privacy.datasets import DATASETS
+from gorod.privacy.datasets import DATASETS, MECHANISMS
 from gorod.privacy.downloads import release_json, write_release_csv
 from gorod.privacy.models import Release
 
@@ -111,7 +111,7 @@ class Command(BaseCommand):
                 )
                 % {
                     "column": column,
-                    "mechanism": noise.mechanism,
+                    "mechanism": MECHANISMS.get(noise.mechanism, noise.mechanism),
                     "scale": noise.scale,
                     "accuracy": noise.plus_minus,
                     "confidence": noise.confidence * 100,
