@@ -12,7 +12,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
-from ninja import NinjaAPI
+from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.security import SessionAuth
@@ -20,7 +20,46 @@ from ninja.security import SessionAuth
 from gorod.errors import ApplicationError, error_body
 from gorod.people.auth import TokenAuth
 
-api = NinjaAPI(
+class ErrorOut(Schema):
+    """The one error shape: a message for people, the field at fault, details for programs."""
+
+    message: str
+    field: str | None = None
+    extra: dict[str, Any] = {}
+
+
+_ERROR_DESCRIPTIONS = {
+    "400": "The request breaks a rule; `field` names the input at fault.",
+    "401": "Sign in or send a valid bearer token.",
+    "403": "Signed in, but this is outside your access.",
+    "404": "No such object, or not yours to see.",
+    "409": "Valid, but it conflicts with the current state (e.g. just taken).",
+    "422": "The input does not match the schema; `field` names it.",
+}
+
+
+class GorodAPI(NinjaAPI):
+    """Ninja with every operation's error responses documented in the one shared shape."""
+
+    def get_openapi_schema(
+        self, *, path_prefix: str | None = None, path_params: dict[str, Any] | None = None
+    ) -> Any:
+        schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        components = schema.setdefault("components", {}).setdefault("schemas", {})
+        components["Error"] = ErrorOut.model_json_schema()
+        reference = {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+        for operations in schema.get("paths", {}).values():
+            for operation in operations.values():
+                responses = operation.setdefault("responses", {})
+                documented = {str(code) for code in responses}
+                for status, description in _ERROR_DESCRIPTIONS.items():
+                    needs_auth = status in {"401", "403"} and operation.get("security")
+                    if status not in documented and (status not in {"401", "403"} or needs_auth):
+                        responses[int(status)] = {"description": description, **reference}
+        return schema
+
+
+api = GorodAPI(
     title="Gorod API",
     version="1",
     description="A city's digital services: people, places, the transparency log and more.",
