@@ -53,6 +53,7 @@ def demo_processes(*, port: int, workers: int) -> list[Child]:
                 f"--bind={HOST}:{port}",
                 f"--workers={workers}",
                 "--access-logfile=-",
+                "--no-control-socket",  # nothing to control; two demos must not share it
             ],
         ),
     ]
