@@ -79,7 +79,8 @@ def temporary_database(prefix: str = "gorod_bench") -> Iterator[dict[str, str]]:
         "port": database.get("PORT") or 5432,
         "user": database.get("USER") or "",
         "password": database.get("PASSWORD") or "",
-        "dbname": database["NAME"],
+        # The server's maintenance database: the configured one may not exist yet.
+        "dbname": "postgres",
     }
     with psycopg.connect(make_conninfo(**server), autocommit=True) as server_connection:
         server_connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))

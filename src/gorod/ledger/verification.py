@@ -98,16 +98,21 @@ def _node_problem(level: int, index: int, missing: bool) -> Problem:
 
 
 def _first_mismatch(completed: list[merkle.CompletedNode]) -> Problem | None:
+    """The problem with the stored nodes that points at the earliest entry.
+
+    An altered entry also changes every node above it; a leaf that differs names the
+    entry exactly, so leaves come first, then the node over the earliest entries.
+    """
     stored = _stored_nodes(completed)
-    worst: tuple[int, int, int, bool] | None = None
+    worst: tuple[bool, int, int, int, bool] | None = None
     for level, index, node in completed:
         found = stored.get((level, index))
         if found == node:
             continue
-        candidate = (index << level, level, index, found is None)
+        candidate = (level > 0, index << level, level, index, found is None)
         if worst is None or candidate < worst:
             worst = candidate
-    return None if worst is None else _node_problem(worst[1], worst[2], worst[3])
+    return None if worst is None else _node_problem(worst[2], worst[3], worst[4])
 
 
 class _Verifier:
@@ -144,9 +149,11 @@ class _Verifier:
 
     def feed(self, chunk: list[tuple[int, bytes]]) -> bool:
         """Fold a chunk of entries in, checking each head it reaches; False on a gap."""
-        if chunk[0][0] != self.size or chunk[-1][0] != self.size + len(chunk) - 1:
+        expected = range(self.size, self.size + len(chunk))
+        gaps = (at for at, (index, _leaf) in zip(expected, chunk, strict=True) if at != index)
+        if (missing := next(gaps, None)) is not None:
             self.problem(
-                _("Entries are missing from index %(index)d.") % {"index": self.size}, self.size
+                _("Entries are missing from index %(index)d.") % {"index": missing}, missing
             )
             return False
         position = 0
