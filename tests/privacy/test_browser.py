@@ -12,8 +12,7 @@ from django.urls import reverse
 
 from gorod.privacy.models import Consent
 from gorod.privacy.services import consent_give, release_publish
-from tests.browser.helpers import sign_in, use_language
-from tests.browser.test_accessibility import assert_accessible
+from tests.browser.helpers import assert_accessible, sign_in, use_language
 from tests.people.factories import CitizenFactory, child_of
 from tests.places.factories import DistrictFactory
 from tests.privacy.factories import first_texts_publish
