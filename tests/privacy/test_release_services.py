@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import threading
 from decimal import Decimal
 
 import pytest
+from django.db import connection, connections
 
 from gorod.errors import ApplicationError
 from gorod.ledger.models import AuditEvent
@@ -163,3 +165,30 @@ def test_the_total_budget_cannot_drop_below_what_is_spent() -> None:
         )
     assert raised.value.field == "total_epsilon"
     assert PrivacyBudget.objects.get(dataset=DATASET).total_epsilon == Decimal(3)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_releases_never_spend_more_than_the_budget() -> None:
+    if connection.vendor != "postgresql":
+        pytest.skip("the in-memory SQLite test database is not shared between connections")
+    DistrictFactory.create_batch(2)
+    budget_create(total_epsilon=Decimal(1))
+    outcomes: list[str] = []
+
+    def release() -> None:
+        try:
+            release_publish(dataset=DATASET, epsilon=Decimal("0.3"))
+            outcomes.append("released")
+        except BudgetExhausted:
+            outcomes.append("refused")
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=release) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes) == ["refused"] * 3 + ["released"] * 3
+    assert PrivacyBudget.objects.get(dataset=DATASET).spent_epsilon == Decimal("0.9")
+    assert Release.objects.count() == 3
