@@ -56,7 +56,7 @@ print(json.dumps({
 
 
 def _expected_leaves() -> set[bytes]:
-    leaves = set()
+    leaves: set[bytes] = set()
     for worker in range(WORKERS):
         rng = random.Random(worker)
         for number in range(ROUNDS):

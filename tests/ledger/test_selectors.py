@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import translation
 
 from gorod.errors import ApplicationError, NotFound
 from gorod.ledger import merkle, selectors, services
@@ -186,7 +187,8 @@ def _signed_receipt() -> dict[str, Any]:
 def test_a_receipt_with_an_altered_statement_fails() -> None:
     receipt = _signed_receipt()
     receipt["statement"]["detail"]["choice"] = "A"
-    check = selectors.receipt_verify(receipt=receipt)
+    with translation.override("en"):
+        check = selectors.receipt_verify(receipt=receipt)
     assert check.status == "failed"
     assert "altered" in check.reason
 
@@ -202,7 +204,8 @@ def test_a_receipt_with_a_forged_head_signature_fails() -> None:
     signature = bytearray.fromhex(receipt["tree_head"]["signature"])
     signature[0] ^= 1
     receipt["tree_head"]["signature"] = signature.hex()
-    check = selectors.receipt_verify(receipt=receipt)
+    with translation.override("en"):
+        check = selectors.receipt_verify(receipt=receipt)
     assert check.status == "failed"
     assert "signature" in check.reason
 

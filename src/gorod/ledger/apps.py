@@ -10,6 +10,7 @@ class LedgerConfig(AppConfig):
     label = "ledger"
     verbose_name = _("Transparency log")
 
+    audit_actions: ClassVar[dict[str, Promise]] = {"ledger.entry": _("log entry")}
     citizen_tiles: ClassVar[list[dict[str, str | Promise]]] = [
         {
             "title": _("Who accessed my data"),
