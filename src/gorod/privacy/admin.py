@@ -31,10 +31,6 @@ def _has_role(request: HttpRequest, roles: set[Role]) -> bool:
     return official is not None and official.role in roles
 
 
-def _is_official(request: HttpRequest) -> bool:
-    return _has_role(request, set(Role))
-
-
 class RoleAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     """Access by official role: ``viewers`` may look, ``editors`` may also add and change."""
 

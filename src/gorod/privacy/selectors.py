@@ -66,14 +66,6 @@ def consents_of(*, citizen: Citizen) -> QuerySet[Consent]:
     return Consent.objects.filter(citizen=citizen).select_related("text", "given_by")
 
 
-def consent_open(*, citizen: Citizen, purpose: str) -> Consent | None:
-    return (
-        Consent.objects.filter(citizen=citizen, purpose=purpose, withdrawn_at__isnull=True)
-        .select_related("text")
-        .first()
-    )
-
-
 def consent_allows(*, citizen: Citizen, purpose: str) -> bool:
     """True when the citizen has an open consent for ``purpose``: call it before you read."""
     return Consent.objects.filter(
@@ -105,10 +97,6 @@ def release_get(*, release_id: int) -> Release:
     if release is None:
         raise NotFound(_("There is no release number %(id)s.") % {"id": release_id})
     return release
-
-
-def budgets() -> QuerySet[PrivacyBudget]:
-    return PrivacyBudget.objects.all()
 
 
 def dataset_get(*, name: str) -> Dataset:
