@@ -9,7 +9,7 @@ import pytest
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from gorod.privacy.models import Consent, ConsentText, PrivacyBudget
+from gorod.privacy.models import Consent, ConsentText, PrivacyBudget, amount_text
 from gorod.privacy.purposes import PURPOSES
 from tests.people.factories import CitizenFactory
 from tests.privacy.factories import budget_create
@@ -70,3 +70,13 @@ def test_the_spent_delta_can_never_exceed_the_total() -> None:
     budget = budget_create(total_delta=Decimal("0.000001"))
     with pytest.raises(IntegrityError), transaction.atomic():
         PrivacyBudget.objects.filter(pk=budget.pk).update(spent_delta=Decimal("0.000002"))
+
+
+@pytest.mark.parametrize(
+    ("stored", "shown"),
+    [("10.000000", "10"), ("0.500000", "0.5"), ("0.000001000000000", "0.000001"), ("0E-6", "0")],
+)
+def test_budget_amounts_are_shown_without_trailing_zeros_or_exponents(
+    stored: str, shown: str
+) -> None:
+    assert amount_text(Decimal(stored)) == shown

@@ -25,6 +25,11 @@ if TYPE_CHECKING:
     DecimalColumn = models.DecimalField[Decimal | float | str | Combinable, Decimal]
 
 
+def amount_text(value: Decimal) -> str:
+    """A budget amount without trailing zeros and never in exponent form: 0.5, 3, 0.000001."""
+    return f"{value.normalize():f}"
+
+
 def _account_field(verbose_name: str | StrPromise) -> models.ForeignKey[Any, Any]:
     """Who did it: kept as a name-less link that survives the account's deletion."""
     return models.ForeignKey(

@@ -21,7 +21,7 @@ from gorod.ledger.services import record
 from gorod.people.models import Citizen, User
 from gorod.privacy.datasets import build
 from gorod.privacy.export import write_archive
-from gorod.privacy.models import Consent, PrivacyBudget, Release
+from gorod.privacy.models import Consent, PrivacyBudget, Release, amount_text
 from gorod.privacy.purposes import PURPOSES
 from gorod.privacy.selectors import (
     budget_of,
@@ -212,7 +212,7 @@ def budget_set(
         if total < spent:
             raise ApplicationError(
                 _("The budget (%(what)s) cannot be less than what is already spent: %(spent)s.")
-                % {"what": what, "spent": spent.normalize()},
+                % {"what": what, "spent": amount_text(spent)},
                 field=field,
             )
     previous = {"total_epsilon": str(budget.total_epsilon), "total_delta": str(budget.total_delta)}

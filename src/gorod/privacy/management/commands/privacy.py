@@ -20,7 +20,7 @@ from gorod.errors import ApplicationError
 from gorod.privacy import selectors, services
 from gorod.privacy.datasets import DATASETS, MECHANISMS
 from gorod.privacy.downloads import release_json, write_release_csv
-from gorod.privacy.models import Release
+from gorod.privacy.models import Release, amount_text
 
 
 def _amount(raw: str, name: str) -> Decimal:
@@ -31,11 +31,6 @@ def _amount(raw: str, name: str) -> Decimal:
             _("--%(name)s must be a number, not %(raw)r.") % {"name": name, "raw": raw},
             returncode=2,
         ) from exc
-
-
-def _n(value: Decimal) -> str:
-    """A budget amount without trailing zeros and never in exponent form."""
-    return f"{value.normalize():f}"
 
 
 class Command(BaseCommand):
@@ -78,10 +73,10 @@ class Command(BaseCommand):
                 )
                 % {
                     "dataset": dataset.name,
-                    "spent": _n(budget.spent_epsilon),
-                    "total": _n(budget.total_epsilon),
-                    "spent_delta": _n(budget.spent_delta),
-                    "total_delta": _n(budget.total_delta),
+                    "spent": amount_text(budget.spent_epsilon),
+                    "total": amount_text(budget.total_epsilon),
+                    "spent_delta": amount_text(budget.spent_delta),
+                    "total_delta": amount_text(budget.total_delta),
                 }
             )
 
@@ -97,10 +92,10 @@ class Command(BaseCommand):
             % {
                 "dataset": plan.dataset.name,
                 "cells": plan.cells,
-                "epsilon": _n(epsilon),
-                "delta": _n(delta),
-                "left": _n(plan.remaining_epsilon),
-                "left_delta": _n(plan.remaining_delta),
+                "epsilon": amount_text(epsilon),
+                "delta": amount_text(delta),
+                "left": amount_text(plan.remaining_epsilon),
+                "left_delta": amount_text(plan.remaining_delta),
             }
         )
         for column, noise in plan.noise.items():
@@ -125,8 +120,8 @@ class Command(BaseCommand):
                 )
                 % {
                     "dataset": plan.dataset.name,
-                    "left": _n(plan.remaining_epsilon),
-                    "left_delta": _n(plan.remaining_delta),
+                    "left": amount_text(plan.remaining_epsilon),
+                    "left_delta": amount_text(plan.remaining_delta),
                 },
                 returncode=2,
             )
@@ -144,7 +139,7 @@ class Command(BaseCommand):
         self.stdout.write(
             self.style.SUCCESS(
                 _("Released #%(id)s; epsilon left in the budget: %(left)s.")
-                % {"id": release.pk, "left": _n(left.remaining_epsilon)}
+                % {"id": release.pk, "left": amount_text(left.remaining_epsilon)}
             )
         )
 
