@@ -26,11 +26,11 @@ demo: $(VENV)/.runtime node_modules/.installed
 test: lint typecheck pytest
 
 lint: $(VENV)/.dev
-	$(BIN)/ruff check src tests bench
-	$(BIN)/ruff format --check src tests bench
+	$(BIN)/ruff check src tests
+	$(BIN)/ruff format --check src tests
 
 typecheck: $(VENV)/.dev
-	$(BIN)/mypy src tests bench
+	$(BIN)/mypy src tests
 
 pytest: $(VENV)/.dev node_modules/.installed
 	$(BIN)/pytest -n 2 --dist loadgroup $(PYTEST_ARGS)

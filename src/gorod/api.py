@@ -20,6 +20,7 @@ from ninja.security import SessionAuth
 from gorod.errors import ApplicationError, error_body
 from gorod.people.auth import TokenAuth
 
+
 class ErrorOut(Schema):
     """The one error shape: a message for people, the field at fault, details for programs."""
 
@@ -47,7 +48,9 @@ class GorodAPI(NinjaAPI):
         schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
         components = schema.setdefault("components", {}).setdefault("schemas", {})
         components["Error"] = ErrorOut.model_json_schema()
-        reference = {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+        reference = {
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+        }
         for operations in schema.get("paths", {}).values():
             for operation in operations.values():
                 responses = operation.setdefault("responses", {})

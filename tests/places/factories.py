@@ -1,4 +1,3 @@
-# ruff: noqa: RUF001  (Russian test data: Cyrillic letters are meant)
 """Factories for places: a small square district unless told otherwise."""
 
 from __future__ import annotations

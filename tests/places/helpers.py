@@ -1,4 +1,3 @@
-# ruff: noqa: RUF001  (Russian test data: Cyrillic letters are meant)
 """Small boundary files for tests, and the real Moscow files when they are there."""
 
 from __future__ import annotations

@@ -1,4 +1,3 @@
-# ruff: noqa: RUF001  (Russian test data: Cyrillic letters are meant)
 """Reading boundary collections and the generated city (pure, no database)."""
 
 from __future__ import annotations

@@ -267,7 +267,7 @@ def _solve_reference(
 ) -> None:
     """In the child: the package deep-copies its linked players, recursing as deep as the
     instance is large, so it runs in a thread with a large stack and recursion limit."""
-    from matching.games import HospitalResident  # type: ignore[import-untyped]  # noqa: PLC0415
+    from matching.games import HospitalResident  # type: ignore[import-untyped]
 
     def solve() -> None:
         try:

@@ -1,4 +1,3 @@
-# ruff: noqa: RUF001  (Russian names: Cyrillic letters are meant)
 """Demo accounts: a citizen with a family, one official per role, and an administrator.
 
 Only for the demo and test profiles (or when asked for explicitly): every account shares

@@ -1,4 +1,3 @@
-# ruff: noqa: PLC0415  (the child process imports Django only after django.setup())
 """Seeding time for N citizens and point-in-district lookups per second.
 
 The figures are measured in a child process on a database of its own: a temporary SQLite

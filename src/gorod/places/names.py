@@ -1,4 +1,3 @@
-# ruff: noqa: RUF001  (Russian words: Cyrillic letters are meant)
 """Word lists for the demo city: Russian names, street names, institution names.
 
 Pure data. Names are common Russian ones, combined at random, so any person built from them

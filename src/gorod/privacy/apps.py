@@ -32,7 +32,7 @@ class PrivacyConfig(AppConfig):
 
     def ready(self) -> None:
         # Imported once the app registry is ready: both read models.
-        from gorod.privacy import checks  # noqa: F401, PLC0415  (registers the key check)
-        from gorod.privacy.export import discover  # noqa: PLC0415
+        from gorod.privacy import checks  # noqa: F401  (registers the key check)
+        from gorod.privacy.export import discover
 
         discover()
