@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-from gorod.ledger import merkle, services
+import secrets
+from typing import Any
+
+from gorod.ledger import merkle, selectors, services
 from gorod.ledger.models import AuditEvent
 from gorod.people.models import Citizen, Official
+from tests.people.factories import CitizenFactory
 
 
 def leaf_data(count: int, start: int = 0) -> list[bytes]:
@@ -29,3 +33,25 @@ def official_read(
         purpose=purpose,
         detail={"record": "outpatient card"},
     )
+
+
+def vote_recorded() -> tuple[AuditEvent, bytes]:
+    """A citizen's vote, logged under a receipt secret that only the citizen holds."""
+    citizen = CitizenFactory.create()
+    secret = secrets.token_bytes(32)
+    event = services.record(
+        actor=citizen.user,
+        action="participation.vote.cast",
+        subject=citizen,
+        purpose="",
+        detail={"poll": 7, "choice": "B"},
+        receipt_secret=secret,
+    )
+    return event, secret
+
+
+def signed_receipt() -> dict[str, Any]:
+    """The receipt of a vote that a signed tree head already covers."""
+    event, secret = vote_recorded()
+    services.tree_head_sign()
+    return selectors.receipt_for(event=event, secret=secret)

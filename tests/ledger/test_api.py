@@ -6,9 +6,9 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from django.test import Client
 
-from gorod.ledger import merkle, selectors, services
+from gorod.ledger import merkle, services
 from gorod.ledger.heads import head_message
-from tests.ledger.factories import log_filled, official_read
+from tests.ledger.factories import log_filled, official_read, signed_receipt
 from tests.people.factories import CitizenFactory, OfficialFactory, UserFactory, child_of
 
 pytestmark = pytest.mark.django_db
@@ -138,17 +138,7 @@ def test_my_access_lists_who_read_my_and_my_childs_records_and_why(client: Clien
 
 
 def test_a_receipt_is_verified_by_anyone(client: Client) -> None:
-    citizen = CitizenFactory.create()
-    secret = bytes(range(32))
-    event = services.record(
-        actor=citizen.user,
-        action="participation.vote.cast",
-        subject=citizen,
-        purpose="",
-        receipt_secret=secret,
-    )
-    services.tree_head_sign()
-    receipt = selectors.receipt_for(event=event, secret=secret)
+    receipt = signed_receipt()
     response = client.post(f"{BASE}/receipts/verify", receipt, content_type="application/json")
     assert response.status_code == 200
     assert response.json()["verified"] is True

@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
-from gorod.ledger import selectors, services
+from gorod.ledger import services
 from tests.browser.helpers import assert_accessible, sign_in, use_language
-from tests.ledger.factories import log_filled, official_read
+from tests.ledger.factories import log_filled, official_read, signed_receipt
 from tests.people.factories import CitizenFactory, OfficialFactory, child_of
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -55,17 +55,7 @@ def test_who_accessed_my_data_is_accessible_on_a_phone(
 
 
 def test_checking_a_receipt_answers_in_place(page: Any, live_server: Any, output_dir: Path) -> None:
-    citizen = CitizenFactory.create()
-    secret = bytes(range(32))
-    event = services.record(
-        actor=citizen.user,
-        action="participation.vote.cast",
-        subject=citizen,
-        purpose="",
-        receipt_secret=secret,
-    )
-    services.tree_head_sign()
-    receipt = json.dumps(selectors.receipt_for(event=event, secret=secret))
+    receipt = json.dumps(signed_receipt())
     use_language(page, live_server.url, "en")
     page.goto("/log/receipts/verify/")
     page.get_by_label("Receipt").fill(receipt)

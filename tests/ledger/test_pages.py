@@ -7,9 +7,9 @@ import json
 import pytest
 from django.test import Client
 
-from gorod.ledger import selectors, services
+from gorod.ledger import services
 from gorod.portal.tiles import tiles_for
-from tests.ledger.factories import log_filled, official_read
+from tests.ledger.factories import log_filled, official_read, signed_receipt
 from tests.people.factories import CitizenFactory, OfficialFactory, UserFactory, child_of
 
 pytestmark = pytest.mark.django_db
@@ -109,17 +109,7 @@ def test_an_account_without_a_resident_profile_is_told_so(client: Client) -> Non
 
 
 def _receipt() -> str:
-    citizen = CitizenFactory.create()
-    secret = bytes(range(32))
-    event = services.record(
-        actor=citizen.user,
-        action="participation.vote.cast",
-        subject=citizen,
-        purpose="",
-        receipt_secret=secret,
-    )
-    services.tree_head_sign()
-    return json.dumps(selectors.receipt_for(event=event, secret=secret))
+    return json.dumps(signed_receipt())
 
 
 def test_a_pasted_receipt_is_verified(client: Client) -> None:

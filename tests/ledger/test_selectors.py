@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import secrets
 from typing import Any
 
 import pytest
@@ -12,9 +11,9 @@ from django.utils import translation
 
 from gorod.errors import ApplicationError, NotFound
 from gorod.ledger import merkle, selectors, services
-from gorod.ledger.models import AuditEvent, LogEntry, SignedTreeHead
+from gorod.ledger.models import LogEntry, SignedTreeHead
 from gorod.people.models import Role
-from tests.ledger.factories import log_filled, official_read
+from tests.ledger.factories import log_filled, official_read, signed_receipt, vote_recorded
 from tests.people.factories import (
     CitizenFactory,
     OfficialFactory,
@@ -142,23 +141,9 @@ def test_an_account_that_is_not_an_official_sees_no_audit_events() -> None:
     assert not selectors.audit_events_for(user=UserFactory.create()).exists()
 
 
-def _vote() -> tuple[AuditEvent, bytes]:
-    citizen = CitizenFactory.create()
-    secret = secrets.token_bytes(32)
-    event = services.record(
-        actor=citizen.user,
-        action="participation.vote.cast",
-        subject=citizen,
-        purpose="",
-        detail={"poll": 7, "choice": "B"},
-        receipt_secret=secret,
-    )
-    return event, secret
-
-
 def test_a_receipt_verifies_once_a_signed_head_covers_it() -> None:
     log_filled(3)
-    event, secret = _vote()
+    event, secret = vote_recorded()
     receipt = selectors.receipt_for(event=event, secret=secret)
     assert selectors.receipt_verify(receipt=receipt).status == "pending"
     services.tree_head_sign()
@@ -168,7 +153,7 @@ def test_a_receipt_verifies_once_a_signed_head_covers_it() -> None:
 
 
 def test_a_receipt_with_its_head_verifies_after_the_log_grew() -> None:
-    event, secret = _vote()
+    event, secret = vote_recorded()
     services.tree_head_sign()
     receipt = selectors.receipt_for(event=event, secret=secret)
     log_filled(5)
@@ -178,14 +163,8 @@ def test_a_receipt_with_its_head_verifies_after_the_log_grew() -> None:
     assert check.tree_size == 1
 
 
-def _signed_receipt() -> dict[str, Any]:
-    event, secret = _vote()
-    services.tree_head_sign()
-    return selectors.receipt_for(event=event, secret=secret)
-
-
 def test_a_receipt_with_an_altered_statement_fails() -> None:
-    receipt = _signed_receipt()
+    receipt = signed_receipt()
     receipt["statement"]["detail"]["choice"] = "A"
     with translation.override("en"):
         check = selectors.receipt_verify(receipt=receipt)
@@ -194,13 +173,13 @@ def test_a_receipt_with_an_altered_statement_fails() -> None:
 
 
 def test_a_receipt_fails_when_the_logged_entry_was_altered() -> None:
-    receipt = _signed_receipt()
+    receipt = signed_receipt()
     LogEntry.objects.filter(index=receipt["index"]).update(leaf_hash=bytes(32))
     assert selectors.receipt_verify(receipt=receipt).status == "failed"
 
 
 def test_a_receipt_with_a_forged_head_signature_fails() -> None:
-    receipt = _signed_receipt()
+    receipt = signed_receipt()
     signature = bytearray.fromhex(receipt["tree_head"]["signature"])
     signature[0] ^= 1
     receipt["tree_head"]["signature"] = signature.hex()
@@ -211,7 +190,7 @@ def test_a_receipt_with_a_forged_head_signature_fails() -> None:
 
 
 def test_a_receipt_whose_head_the_log_never_published_fails() -> None:
-    receipt = _signed_receipt()
+    receipt = signed_receipt()
     SignedTreeHead.objects.all().delete()
     log_filled(2)
     services.tree_head_sign()
@@ -230,7 +209,7 @@ def test_a_receipt_whose_head_the_log_never_published_fails() -> None:
     ],
 )
 def test_a_malformed_receipt_is_refused_naming_the_field(field: str, value: Any) -> None:
-    receipt = _signed_receipt()
+    receipt = signed_receipt()
     receipt[field] = value
     with pytest.raises(ApplicationError) as caught:
         selectors.receipt_verify(receipt=receipt)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import secrets
 from typing import Any
 
 import pytest
@@ -17,7 +16,7 @@ from gorod.ledger.commitments import commitment
 from gorod.ledger.heads import head_signature_valid, key_id
 from gorod.ledger.models import AuditEvent, LogEntry, LogNode, LogState, SignedTreeHead
 from gorod.people.models import Role
-from tests.ledger.factories import leaf_data, log_filled, official_read
+from tests.ledger.factories import leaf_data, log_filled, official_read, vote_recorded
 from tests.people.factories import CitizenFactory, OfficialFactory, city_official
 
 pytestmark = pytest.mark.django_db
@@ -161,15 +160,7 @@ def test_a_detail_that_json_cannot_hold_is_refused_by_name() -> None:
 
 
 def test_a_receipt_secret_keys_the_commitment_and_is_not_kept() -> None:
-    secret = secrets.token_bytes(32)
-    citizen = CitizenFactory.create()
-    event = services.record(
-        actor=citizen.user,
-        action="participation.vote.cast",
-        subject=citizen,
-        purpose="",
-        receipt_secret=secret,
-    )
+    event, secret = vote_recorded()
     assert event.nonce is None
     logged = merkle.leaf_hash(commitment(event.statement(), secret))
     assert logged == bytes(event.log_entry.leaf_hash)
