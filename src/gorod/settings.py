@@ -182,6 +182,7 @@ AXES_COOLOFF_TIME = 0.25  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_USERNAME_FORM_FIELD = "username"
+AXES_USERNAME_CALLABLE = "gorod.people.backends.lockout_identifier"
 AXES_LOCKOUT_TEMPLATE = "people/locked_out.html"
 
 LANGUAGE_CODE = "ru"

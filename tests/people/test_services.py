@@ -73,7 +73,7 @@ def test_registration_by_phone_stores_the_canonical_number() -> None:
         ({"email": "not-an-address"}, "email"),
         ({"email": "", "phone": "12345"}, "phone"),
         ({"last_name": ""}, "last_name"),
-        ({"first_name": "Анна2"}, "first_name"),  # noqa: RUF001
+        ({"first_name": "Анна2"}, "first_name"),
         ({"patronymic": "Викторовна\x00"}, "patronymic"),
         ({"snils": "1234"}, "snils"),
         ({"snils": "112-233-445 96"}, "snils"),
@@ -112,7 +112,7 @@ def test_snils_messages_tell_format_from_checksum_in_russian() -> None:
             register(snils="112-233-445 96")
         with pytest.raises(ApplicationError) as format_:
             register(snils="112-233")
-    assert checksum.value.message == "СНИЛС указан с ошибкой: не сходится контрольное число."  # noqa: RUF001
+    assert checksum.value.message == "СНИЛС указан с ошибкой: не сходится контрольное число."
     assert format_.value.message != checksum.value.message
     assert "11 цифр" in format_.value.message
 
@@ -192,7 +192,7 @@ def test_moving_leaves_a_child_living_elsewhere() -> None:
 def add_child(guardian: Citizen, **overrides: Any) -> Citizen:
     data: dict[str, Any] = {
         "last_name": "Смирнов",
-        "first_name": "Егор",  # noqa: RUF001
+        "first_name": "Егор",
         "patronymic": "Алексеевич",
         "birth_date": years_ago(4),
         "snils": "206-130-059 00",

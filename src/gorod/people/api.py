@@ -10,16 +10,18 @@ import datetime as dt
 from typing import Literal
 
 from django.contrib.auth import authenticate
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Router, Schema
 from ninja.errors import AuthenticationError
+from ninja.responses import Status
 from ninja.security import HttpBasicAuth, SessionAuth
 
 from gorod.errors import NotFound
 from gorod.people import selectors, services
 from gorod.people.auth import TokenAuth
-from gorod.people.models import Citizen, Official, User
+from gorod.people.models import ApiToken, Citizen, Official, User
 from gorod.people.scope import official_for
 from gorod.people.snils import format_snils
 
@@ -114,6 +116,10 @@ class OfficialOut(Schema):
     district: PlaceRef | None
     position: str
 
+    @staticmethod
+    def resolve_role_label(official: Official) -> str:
+        return str(official.get_role_display())
+
 
 class MeOut(Schema):
     account: AccountOut
@@ -182,22 +188,6 @@ def _user(request: HttpRequest) -> User:
     return user
 
 
-def _citizen_out(citizen: Citizen) -> CitizenOut:
-    return CitizenOut.from_orm(citizen)
-
-
-def _official_out(official: Official) -> OfficialOut:
-    institution, district = official.institution, official.district
-    return OfficialOut(
-        role=official.role,
-        role_label=str(official.get_role_display()),
-        scope=official.scope,
-        institution=PlaceRef(id=institution.pk, name=str(institution)) if institution else None,
-        district=PlaceRef(id=district.pk, name=district.name) if district else None,
-        position=official.position,
-    )
-
-
 def _own_citizen(request: HttpRequest) -> Citizen:
     citizen = selectors.citizen_for_user(_user(request))
     if citizen is None:
@@ -205,24 +195,17 @@ def _own_citizen(request: HttpRequest) -> Citizen:
     return citizen
 
 
-def _me(user: User) -> MeOut:
-    citizen = selectors.citizen_for_user(user)
-    official = official_for(user)
-    return MeOut(
-        account=AccountOut(
-            id=user.pk,
-            email=user.email,
-            phone=user.phone,
-            display_name=user.display_name,
-            is_staff=user.is_staff,
-        ),
-        citizen=_citizen_out(citizen) if citizen else None,
-        official=_official_out(official) if official else None,
-    )
+def _me(user: User) -> dict[str, object]:
+    """The account, and the citizen and official behind it; the schema picks the fields."""
+    return {
+        "account": user,
+        "citizen": selectors.citizen_for_user(user),
+        "official": official_for(user),
+    }
 
 
 @router.get("/me", response={200: MeOut, 401: ErrorOut}, summary="The signed-in account")
-def me(request: HttpRequest) -> MeOut:
+def me(request: HttpRequest) -> dict[str, object]:
     return _me(_user(request))
 
 
@@ -231,7 +214,7 @@ def me(request: HttpRequest) -> MeOut:
     response={200: MeOut, 400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut},
     summary="Change contact channels",
 )
-def me_update(request: HttpRequest, payload: ContactsIn) -> MeOut:
+def me_update(request: HttpRequest, payload: ContactsIn) -> dict[str, object]:
     services.citizen_update_profile(citizen=_own_citizen(request), **payload.dict())
     return _me(_user(request))
 
@@ -241,8 +224,8 @@ def me_update(request: HttpRequest, payload: ContactsIn) -> MeOut:
     response={200: list[CitizenOut], 401: ErrorOut, 404: ErrorOut},
     summary="My children",
 )
-def my_children(request: HttpRequest) -> list[CitizenOut]:
-    return [_citizen_out(child) for child in selectors.children_for(_own_citizen(request))]
+def my_children(request: HttpRequest) -> QuerySet[Citizen]:
+    return selectors.children_for(_own_citizen(request))
 
 
 @router.post(
@@ -257,9 +240,8 @@ def my_children(request: HttpRequest) -> list[CitizenOut]:
     },
     summary="Add a child",
 )
-def my_children_add(request: HttpRequest, payload: ChildIn) -> tuple[int, CitizenOut]:
-    child = services.child_add(guardian=_own_citizen(request), **payload.dict())
-    return 201, _citizen_out(child)
+def my_children_add(request: HttpRequest, payload: ChildIn) -> Status[Citizen]:
+    return Status(201, services.child_add(guardian=_own_citizen(request), **payload.dict()))
 
 
 @router.get(
@@ -267,8 +249,8 @@ def my_children_add(request: HttpRequest, payload: ChildIn) -> tuple[int, Citize
     response={200: CitizenDetailOut, 401: ErrorOut, 404: ErrorOut},
     summary="A citizen I may see",
 )
-def citizen_detail(request: HttpRequest, citizen_id: int) -> CitizenDetailOut:
-    return CitizenDetailOut.from_orm(selectors.citizen_get_for(_user(request), citizen_id))
+def citizen_detail(request: HttpRequest, citizen_id: int) -> Citizen:
+    return selectors.citizen_get_for(_user(request), citizen_id)
 
 
 @router.post(
@@ -277,14 +259,13 @@ def citizen_detail(request: HttpRequest, citizen_id: int) -> CitizenDetailOut:
     response={201: CitizenOut, 400: ErrorOut, 409: ErrorOut, 422: ErrorOut},
     summary="Register as a citizen",
 )
-def citizen_register(request: HttpRequest, payload: RegistrationIn) -> tuple[int, CitizenOut]:
-    citizen = services.citizen_register(**payload.dict())
-    return 201, _citizen_out(citizen)
+def citizen_register(request: HttpRequest, payload: RegistrationIn) -> Status[Citizen]:
+    return Status(201, services.citizen_register(**payload.dict()))
 
 
 @router.get("/auth/tokens", response={200: list[TokenOut], 401: ErrorOut}, summary="My API tokens")
-def tokens(request: HttpRequest) -> list[TokenOut]:
-    return [TokenOut.from_orm(token) for token in selectors.api_tokens_of(_user(request))]
+def tokens(request: HttpRequest) -> QuerySet[ApiToken]:
+    return selectors.api_tokens_of(_user(request))
 
 
 @router.post(
@@ -293,9 +274,9 @@ def tokens(request: HttpRequest) -> list[TokenOut]:
     response={201: TokenCreatedOut, 400: ErrorOut, 401: ErrorOut, 403: ErrorOut},
     summary="Create an API token (the key is shown once)",
 )
-def token_create(request: HttpRequest, payload: TokenIn) -> tuple[int, TokenCreatedOut]:
+def token_create(request: HttpRequest, payload: TokenIn) -> Status[TokenCreatedOut]:
     token, key = services.api_token_create(user=_user(request), name=payload.name)
-    return 201, TokenCreatedOut(**TokenOut.from_orm(token).dict(), key=key)
+    return Status(201, TokenCreatedOut(**TokenOut.from_orm(token).dict(), key=key))
 
 
 @router.delete(
@@ -303,6 +284,6 @@ def token_create(request: HttpRequest, payload: TokenIn) -> tuple[int, TokenCrea
     response={204: None, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut},
     summary="Revoke an API token",
 )
-def token_revoke(request: HttpRequest, token_id: int) -> tuple[int, None]:
+def token_revoke(request: HttpRequest, token_id: int) -> Status[None]:
     services.api_token_revoke(user=_user(request), token_id=token_id)
-    return 204, None
+    return Status(204, None)

@@ -34,3 +34,16 @@ class EmailOrPhoneBackend(ModelBackend):
         if user.check_password(password) and self.user_can_authenticate(user):
             return user
         return None
+
+
+def lockout_identifier(request: HttpRequest | None, credentials: dict[str, Any] | None) -> str:
+    """The identifier django-axes counts failures by: one per account, however it is typed.
+
+    Without it, '+7 916 123-45-67' and '89161234567' would each get their own five tries.
+    """
+    if credentials:
+        raw = credentials.get("username") or ""
+    else:
+        raw = request.POST.get("username", "") if request is not None else ""
+    text = str(raw).strip()
+    return normalize_phone(text) or text.lower()

@@ -83,14 +83,22 @@ def api_tokens_of(user: AnyUser) -> QuerySet[ApiToken]:
 
 
 def buildings_matching(address: str, *, limit: int = 20) -> QuerySet[Building]:
-    """Buildings whose address contains every word typed, for the address form."""
+    """At most ``limit`` buildings whose address contains every word typed.
+
+    An unsliced queryset, so a form can validate the building chosen among them.
+    """
     words = address.split()
     if not words:
         return Building.objects.none()
     condition = Q()
     for word in words[:6]:
         condition &= Q(address__icontains=word)
-    return Building.objects.select_related("district").filter(condition).order_by("address")[:limit]
+    first = Building.objects.filter(condition).order_by("address").values_list("pk", flat=True)
+    return (
+        Building.objects.filter(pk__in=list(first[:limit]))
+        .select_related("district")
+        .order_by("address")
+    )
 
 
 def apartment_in(building: Building, number: str) -> Apartment | None:
