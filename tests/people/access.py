@@ -96,16 +96,16 @@ class World:
 
 
 def build_world() -> World:
-    district = DistrictFactory()
-    building = BuildingFactory(district=district)
-    guardian = CitizenFactory(apartment=ApartmentFactory(building=building))
+    district = DistrictFactory.create()
+    building = BuildingFactory.create(district=district)
+    guardian = CitizenFactory.create(apartment=ApartmentFactory.create(building=building))
     owner = teen_of(guardian)
-    stranger = CitizenFactory(apartment=ApartmentFactory(building=building))
-    institution = InstitutionFactory(district=district)
+    stranger = CitizenFactory.create(apartment=ApartmentFactory.create(building=building))
+    institution = InstitutionFactory.create(district=district)
     officials = {
-        HOME_INSTITUTION_OFFICIAL: OfficialFactory(institution=institution),
-        OTHER_INSTITUTION_OFFICIAL: OfficialFactory(
-            institution=InstitutionFactory(district=district)
+        HOME_INSTITUTION_OFFICIAL: OfficialFactory.create(institution=institution),
+        OTHER_INSTITUTION_OFFICIAL: OfficialFactory.create(
+            institution=InstitutionFactory.create(district=district)
         ),
         HOME_DISTRICT_OFFICIAL: district_official(district=district),
         OTHER_DISTRICT_OFFICIAL: district_official(),

@@ -18,7 +18,7 @@ PASSWORD = "correct-horse-battery-staple"
 _rng = random.Random(20261124)
 
 
-class UserFactory(factory.django.DjangoModelFactory):
+class UserFactory(factory.django.DjangoModelFactory[User]):
     class Meta:
         model = User
         skip_postgeneration_save = True
@@ -33,7 +33,7 @@ class UserFactory(factory.django.DjangoModelFactory):
             obj.save()
 
 
-class CitizenFactory(factory.django.DjangoModelFactory):
+class CitizenFactory(factory.django.DjangoModelFactory[Citizen]):
     class Meta:
         model = Citizen
 
@@ -47,18 +47,18 @@ class CitizenFactory(factory.django.DjangoModelFactory):
 
 
 class ChildFactory(CitizenFactory):
-    user = None
+    user = None  # type: ignore[assignment]  # a child has no account
     first_name = factory.Sequence(lambda n: f"Сын{n}")
     birth_date = dt.date(2021, 3, 2)
 
 
 def child_of(parent: Citizen, **kwargs: object) -> Citizen:
-    child = ChildFactory(apartment=parent.apartment, last_name=parent.last_name, **kwargs)
+    child = ChildFactory.create(apartment=parent.apartment, last_name=parent.last_name, **kwargs)
     Guardianship.objects.create(guardian=parent, child=child)
     return child
 
 
-class OfficialFactory(factory.django.DjangoModelFactory):
+class OfficialFactory(factory.django.DjangoModelFactory[Official]):
     """A registry clerk of a fresh institution unless told otherwise."""
 
     class Meta:
@@ -78,22 +78,22 @@ class OfficialFactory(factory.django.DjangoModelFactory):
 
 
 def district_official(role: str = Role.UTILITY_OPERATOR, **kwargs: object) -> Official:
-    return OfficialFactory(
+    return OfficialFactory.create(
         role=role,
         institution=None,
-        district=kwargs.pop("district", None) or DistrictFactory(),
+        district=kwargs.pop("district", None) or DistrictFactory.create(),
         **kwargs,
     )
 
 
 def city_official(role: str = Role.CITY_ADMIN, **kwargs: object) -> Official:
-    return OfficialFactory(role=role, institution=None, district=None, **kwargs)
+    return OfficialFactory.create(role=role, institution=None, district=None, **kwargs)
 
 
 def teen_of(parent: Citizen, **kwargs: object) -> Citizen:
     """A 15-year-old child of ``parent`` with an account of their own."""
     born = dt.date(timezone.localdate().year - 15, 1, 1)
-    teen = CitizenFactory(
+    teen = CitizenFactory.create(
         apartment=parent.apartment, last_name=parent.last_name, birth_date=born, **kwargs
     )
     Guardianship.objects.create(guardian=parent, child=teen)
@@ -103,3 +103,9 @@ def teen_of(parent: Citizen, **kwargs: object) -> Citizen:
 def token_for(user: User, name: str = "script") -> tuple[ApiToken, str]:
     """An API token and its raw key, made the way the service makes them."""
     return api_token_create(user=user, name=name)
+
+
+def account(citizen: Citizen) -> User:
+    """The account of a citizen made by ``CitizenFactory`` (which always makes one)."""
+    assert citizen.user is not None
+    return citizen.user

@@ -13,10 +13,12 @@ from tests.people.factories import (
     PASSWORD,
     CitizenFactory,
     UserFactory,
+    account,
     child_of,
     district_official,
     token_for,
 )
+from tests.places.factories import ApartmentFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -31,7 +33,7 @@ REGISTRATION: dict[str, Any] = {
 
 
 def bearer(key: str) -> dict[str, str]:
-    return {"HTTP_AUTHORIZATION": f"Bearer {key}"}
+    return {"Authorization": f"Bearer {key}"}
 
 
 def test_me_refuses_an_anonymous_visitor_in_the_error_shape(client: Client) -> None:
@@ -41,33 +43,34 @@ def test_me_refuses_an_anonymous_visitor_in_the_error_shape(client: Client) -> N
 
 
 def test_me_by_session_shows_the_citizen(client: Client) -> None:
-    citizen = CitizenFactory(snils="11223344595")
-    client.force_login(citizen.user)
+    apartment = ApartmentFactory.create()
+    citizen = CitizenFactory.create(snils="11223344595", apartment=apartment)
+    client.force_login(account(citizen))
     body = client.get("/api/v1/me").json()
     assert body["citizen"]["snils"] == "112-233-445 95"
-    assert body["citizen"]["address"]["district"]["id"] == (citizen.apartment.building.district_id)
+    assert body["citizen"]["address"]["district"]["id"] == apartment.building.district_id
     assert body["official"] is None
 
 
 def test_me_by_token_shows_the_official_with_the_scope(client: Client) -> None:
     official = district_official(Role.ANALYST)
     _token, key = token_for(official.user)
-    body = client.get("/api/v1/me", **bearer(key)).json()
+    body = client.get("/api/v1/me", headers=bearer(key)).json()
     assert body["citizen"] is None
     assert body["official"]["scope"] == "district"
     assert body["official"]["district"]["id"] == official.district_id
 
 
 def test_a_revoked_token_no_longer_works(client: Client) -> None:
-    user = UserFactory()
+    user = UserFactory.create()
     token, key = token_for(user)
-    response = client.delete(f"/api/v1/auth/tokens/{token.pk}", **bearer(key))
+    response = client.delete(f"/api/v1/auth/tokens/{token.pk}", headers=bearer(key))
     assert response.status_code == 204
-    assert client.get("/api/v1/me", **bearer(key)).status_code == 401
+    assert client.get("/api/v1/me", headers=bearer(key)).status_code == 401
 
 
 def test_a_token_is_created_with_the_password_and_shown_once(client: Client) -> None:
-    UserFactory(email="anna@example.test")
+    UserFactory.create(email="anna@example.test")
     credentials = base64.b64encode(f"anna@example.test:{PASSWORD}".encode()).decode()
     response = client.post(
         "/api/v1/auth/tokens",
@@ -77,13 +80,13 @@ def test_a_token_is_created_with_the_password_and_shown_once(client: Client) -> 
     )
     assert response.status_code == 201
     key = response.json()["key"]
-    assert client.get("/api/v1/me", **bearer(key)).status_code == 200
-    listed = client.get("/api/v1/auth/tokens", **bearer(key)).json()
+    assert client.get("/api/v1/me", headers=bearer(key)).status_code == 200
+    listed = client.get("/api/v1/auth/tokens", headers=bearer(key)).json()
     assert "key" not in listed[0]
 
 
 def test_a_wrong_password_gets_no_token(client: Client) -> None:
-    UserFactory(email="anna@example.test")
+    UserFactory.create(email="anna@example.test")
     credentials = base64.b64encode(b"anna@example.test:wrong").decode()
     response = client.post(
         "/api/v1/auth/tokens",
@@ -97,47 +100,47 @@ def test_a_wrong_password_gets_no_token(client: Client) -> None:
 
 def test_a_session_needs_the_csrf_token_to_create_a_token() -> None:
     client = Client(enforce_csrf_checks=True)
-    client.force_login(UserFactory())
+    client.force_login(UserFactory.create())
     response = client.post("/api/v1/auth/tokens", {"name": "x"}, content_type="application/json")
     assert response.status_code == 403
     assert not ApiToken.objects.exists()
 
 
 def test_nobody_revokes_another_accounts_token_by_api(client: Client) -> None:
-    token, _key = token_for(UserFactory())
-    _mine, my_key = token_for(UserFactory())
-    response = client.delete(f"/api/v1/auth/tokens/{token.pk}", **bearer(my_key))
+    token, _key = token_for(UserFactory.create())
+    _mine, my_key = token_for(UserFactory.create())
+    response = client.delete(f"/api/v1/auth/tokens/{token.pk}", headers=bearer(my_key))
     assert response.status_code == 404
     assert response.json()["field"] == "id"
 
 
 def test_contacts_are_changed_by_patch(client: Client) -> None:
-    citizen = CitizenFactory(contact_email="me@example.test")
-    _token, key = token_for(citizen.user)
+    citizen = CitizenFactory.create(contact_email="me@example.test")
+    _token, key = token_for(account(citizen))
     response = client.patch(
         "/api/v1/me",
         {"contact_phone": "8 916 123-45-67", "notify_by_sms": True},
         content_type="application/json",
-        **bearer(key),
+        headers=bearer(key),
     )
     assert response.status_code == 200
     assert response.json()["citizen"]["contact_phone"] == "+79161234567"
 
 
 def test_a_bad_contact_phone_names_the_field(client: Client) -> None:
-    citizen = CitizenFactory()
-    _token, key = token_for(citizen.user)
+    citizen = CitizenFactory.create()
+    _token, key = token_for(account(citizen))
     response = client.patch(
-        "/api/v1/me", {"contact_phone": "12"}, content_type="application/json", **bearer(key)
+        "/api/v1/me", {"contact_phone": "12"}, content_type="application/json", headers=bearer(key)
     )
     assert response.status_code == 400
     assert response.json()["field"] == "contact_phone"
 
 
 def test_children_are_listed_and_added(client: Client) -> None:
-    parent = CitizenFactory()
+    parent = CitizenFactory.create()
     child_of(parent)
-    _token, key = token_for(parent.user)
+    _token, key = token_for(account(parent))
     child = {
         "last_name": "Смирнов",
         "first_name": "Иван",
@@ -145,16 +148,16 @@ def test_children_are_listed_and_added(client: Client) -> None:
         "snils": "206-130-059 00",
     }
     added = client.post(
-        "/api/v1/me/children", child, content_type="application/json", **bearer(key)
+        "/api/v1/me/children", child, content_type="application/json", headers=bearer(key)
     )
     assert added.status_code == 201
-    listed = client.get("/api/v1/me/children", **bearer(key)).json()
+    listed = client.get("/api/v1/me/children", headers=bearer(key)).json()
     assert len(listed) == 2
 
 
 def test_an_account_without_a_profile_has_no_children(client: Client) -> None:
-    _token, key = token_for(UserFactory())
-    response = client.get("/api/v1/me/children", **bearer(key))
+    _token, key = token_for(UserFactory.create())
+    response = client.get("/api/v1/me/children", headers=bearer(key))
     assert response.status_code == 404
 
 
@@ -187,7 +190,7 @@ def test_registration_errors_name_the_field(
 
 
 def test_registration_with_a_taken_email_is_a_conflict(client: Client) -> None:
-    UserFactory(email="anna@example.test")
+    UserFactory.create(email="anna@example.test")
     response = client.post("/api/v1/citizens", REGISTRATION, content_type="application/json")
     assert response.status_code == 409
     assert response.json()["field"] == "email"
@@ -204,5 +207,5 @@ def test_registration_speaks_english_when_asked(client: Client) -> None:
 
 
 def test_an_unknown_citizen_id_is_not_found(client: Client) -> None:
-    client.force_login(CitizenFactory().user)
+    client.force_login(account(CitizenFactory.create()))
     assert client.get("/api/v1/citizens/999999999").status_code == 404

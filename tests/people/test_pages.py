@@ -16,6 +16,7 @@ from tests.people.factories import (
     PASSWORD,
     CitizenFactory,
     OfficialFactory,
+    account,
     child_of,
     city_official,
 )
@@ -79,7 +80,7 @@ def test_sign_up_shows_every_mistake_at_once(client: Client) -> None:
 
 
 def test_sign_up_with_a_taken_snils_names_the_field(client: Client) -> None:
-    existing = CitizenFactory()
+    existing = CitizenFactory.create()
     response = client.post(reverse("people:sign-up"), {**SIGN_UP, "snils": existing.snils})
     assert 'aria-invalid="true"' in input_tag(response.content.decode(), "id_snils")
     assert Citizen.objects.count() == 1
@@ -106,15 +107,15 @@ def test_public_pages_open(client: Client, name: str) -> None:
 
 
 def test_the_profile_shows_the_snils_as_written_on_the_card(client: Client) -> None:
-    citizen = CitizenFactory(snils="11223344595")
-    client.force_login(citizen.user)
+    citizen = CitizenFactory.create(snils="11223344595")
+    client.force_login(account(citizen))
     html = client.get(reverse("people:profile")).content.decode()
     assert "112-233-445 95" in html
     assert citizen.full_name in html
 
 
 def test_an_official_without_a_profile_sees_the_account_part(client: Client) -> None:
-    official = OfficialFactory()
+    official = OfficialFactory.create()
     client.force_login(official.user)
     response = client.get(reverse("people:profile"))
     assert response.status_code == 200
@@ -122,8 +123,8 @@ def test_an_official_without_a_profile_sees_the_account_part(client: Client) -> 
 
 
 def test_editing_the_profile_saves_the_contacts(client: Client) -> None:
-    citizen = CitizenFactory(contact_email="me@example.test")
-    client.force_login(citizen.user)
+    citizen = CitizenFactory.create(contact_email="me@example.test")
+    client.force_login(account(citizen))
     data = {
         "last_name": citizen.last_name,
         "first_name": "Мария",
@@ -141,8 +142,8 @@ def test_editing_the_profile_saves_the_contacts(client: Client) -> None:
 
 
 def test_sms_without_a_phone_is_refused_at_the_phone_field(client: Client) -> None:
-    citizen = CitizenFactory(contact_email="me@example.test")
-    client.force_login(citizen.user)
+    citizen = CitizenFactory.create(contact_email="me@example.test")
+    client.force_login(account(citizen))
     data = {
         "last_name": citizen.last_name,
         "first_name": "Мария",
@@ -154,9 +155,9 @@ def test_sms_without_a_phone_is_refused_at_the_phone_field(client: Client) -> No
 
 
 def test_the_address_is_found_by_words_and_saved_with_the_apartment(client: Client) -> None:
-    citizen = CitizenFactory(apartment=None)
-    apartment = ApartmentFactory(number="17")
-    client.force_login(citizen.user)
+    citizen = CitizenFactory.create(apartment=None)
+    apartment = ApartmentFactory.create(number="17")
+    client.force_login(account(citizen))
     words = apartment.building.address.split(",")[-1].strip()
     found = client.get(reverse("people:address"), {"q": words})
     assert apartment.building.address in found.content.decode()
@@ -170,27 +171,27 @@ def test_the_address_is_found_by_words_and_saved_with_the_apartment(client: Clie
 
 
 def test_an_apartment_that_is_not_there_is_refused(client: Client) -> None:
-    citizen = CitizenFactory()
-    building = ApartmentFactory().building
-    client.force_login(citizen.user)
+    citizen = CitizenFactory.create()
+    building = ApartmentFactory.create().building
+    client.force_login(account(citizen))
     url = f"{reverse('people:address')}?{urlencode({'q': building.address})}"
     html = client.post(url, {"building": building.pk, "number": "999"}).content.decode()
     assert 'aria-invalid="true"' in input_tag(html, "id_number")
 
 
 def test_my_children_lists_only_mine(client: Client) -> None:
-    parent = CitizenFactory()
+    parent = CitizenFactory.create()
     mine = child_of(parent)
-    other = child_of(CitizenFactory())
-    client.force_login(parent.user)
+    other = child_of(CitizenFactory.create())
+    client.force_login(account(parent))
     html = client.get(reverse("people:children")).content.decode()
     assert mine.full_name in html
     assert other.full_name not in html
 
 
 def test_adding_a_child_links_them_to_me(client: Client) -> None:
-    parent = CitizenFactory()
-    client.force_login(parent.user)
+    parent = CitizenFactory.create()
+    client.force_login(account(parent))
     data = {
         "last_name": "Смирнов",
         "first_name": "Егор",
@@ -205,13 +206,13 @@ def test_adding_a_child_links_them_to_me(client: Client) -> None:
 
 
 def test_an_official_without_a_profile_cannot_add_children(client: Client) -> None:
-    client.force_login(OfficialFactory().user)
+    client.force_login(OfficialFactory.create().user)
     assert client.get(reverse("people:child-add")).status_code == 403
 
 
 def test_a_city_administrator_creates_an_official_on_the_page(client: Client) -> None:
     client.force_login(city_official().user)
-    institution = InstitutionFactory()
+    institution = InstitutionFactory.create()
     data = {
         "email": "doctor@mos.example",
         "display_name": "Врач Иванов",
@@ -244,8 +245,8 @@ def test_a_scope_that_does_not_fit_the_role_is_shown_at_the_field(client: Client
 @pytest.mark.parametrize("who", ["citizen", "clerk", "auditor"])
 def test_creating_officials_is_forbidden_to_everyone_else(client: Client, who: str) -> None:
     user = {
-        "citizen": lambda: CitizenFactory().user,
-        "clerk": lambda: OfficialFactory().user,
+        "citizen": lambda: account(CitizenFactory.create()),
+        "clerk": lambda: OfficialFactory.create().user,
         "auditor": lambda: city_official(Role.AUDITOR).user,
     }[who]()
     client.force_login(user)
@@ -259,5 +260,5 @@ def test_the_officials_list_offers_creation_to_a_city_administrator(client: Clie
 
 
 def test_the_officials_list_is_not_for_citizens(client: Client) -> None:
-    client.force_login(CitizenFactory().user)
+    client.force_login(account(CitizenFactory.create()))
     assert client.get(reverse("people:officials")).status_code == 403

@@ -43,6 +43,19 @@ else:
     AccountAdmin = DjangoUserAdmin
 
 
+class ReadOnlyAdmin(ModelAdmin):
+    """Rows to look at: their changes go through the services, not the back office."""
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
 def _user(request: HttpRequest) -> User:
     return cast(User, request.user)  # the admin site lets in signed-in staff only
 
@@ -153,7 +166,7 @@ class WardsInline(GuardiansInline):
 
 
 @admin.register(Citizen)
-class CitizenAdmin(ModelAdmin):
+class CitizenAdmin(ReadOnlyAdmin):
     list_display = ("full_name", "birth_date", "formatted_snils", "district")
     search_fields = ("last_name", "first_name", "patronymic", "snils")
     list_select_related = ("apartment__building__district",)
@@ -189,15 +202,6 @@ class CitizenAdmin(ModelAdmin):
         return selectors.citizens_visible_to(request.user).select_related(
             "apartment__building__district", "user"
         )
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 @admin.register(Official)
@@ -239,7 +243,7 @@ class OfficialAdmin(ModelAdmin):
 
 
 @admin.register(ApiToken)
-class ApiTokenAdmin(ModelAdmin):
+class ApiTokenAdmin(ReadOnlyAdmin):
     """Tokens show their name and prefix only; the key itself is never stored."""
 
     list_display = ("name", "user", "prefix", "created_at", "last_used_at", "revoked_at")
@@ -258,15 +262,6 @@ class ApiTokenAdmin(ModelAdmin):
 
     def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return self.has_module_permission(request)
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
     @admin.action(description=_("Revoke the selected tokens"), permissions=["view"])
     def revoke(self, request: HttpRequest, queryset: QuerySet[ApiToken]) -> None:

@@ -20,6 +20,8 @@ from gorod.people.services import official_scope_check
 from gorod.places.models import Building, District, Institution
 
 if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
     OfficialModelForm = forms.ModelForm[Official]
 else:
     OfficialModelForm = forms.ModelForm
@@ -91,6 +93,40 @@ class NameFieldsMixin(forms.Form):
         return str(_checked(check.clean_name, value, field="patronymic", required=False))
 
 
+def oms_policy_field(help_text: StrOrPromise) -> forms.CharField:
+    return forms.CharField(
+        label=_("OMS policy number"),
+        max_length=20,
+        required=False,
+        help_text=help_text,
+        widget=forms.TextInput({"inputmode": "numeric", "autocomplete": "off"}),
+    )
+
+
+def email_field(label: StrOrPromise) -> forms.CharField:
+    return forms.CharField(
+        label=label,
+        max_length=254,
+        required=False,
+        widget=forms.EmailInput({"autocomplete": "email"}),
+    )
+
+
+def phone_field(label: StrOrPromise, help_text: StrOrPromise = "") -> forms.CharField:
+    return forms.CharField(
+        label=label,
+        max_length=32,
+        required=False,
+        help_text=help_text,
+        widget=forms.TextInput({"type": "tel", "autocomplete": "tel"}),
+    )
+
+
+class OmsPolicyFieldMixin(forms.Form):
+    def clean_oms_policy(self) -> str:
+        return str(_checked(check.clean_oms_policy, self.cleaned_data["oms_policy"]))
+
+
 class SnilsFieldMixin(forms.Form):
     snils = forms.CharField(
         label=_("SNILS"),
@@ -103,29 +139,14 @@ class SnilsFieldMixin(forms.Form):
         return str(_checked(check.clean_snils, self.cleaned_data["snils"]))
 
 
-class SignUpForm(ServiceErrorsMixin, SnilsFieldMixin, NameFieldsMixin):
+class SignUpForm(ServiceErrorsMixin, OmsPolicyFieldMixin, SnilsFieldMixin, NameFieldsMixin):
     birth_date = forms.DateField(
         label=_("Date of birth"), widget=DATE_INPUT, help_text=_("You need to be 14 or older.")
     )
-    oms_policy = forms.CharField(
-        label=_("OMS policy number"),
-        max_length=20,
-        required=False,
-        help_text=_("16 digits; you can add it later."),
-        widget=forms.TextInput({"inputmode": "numeric", "autocomplete": "off"}),
-    )
-    email = forms.CharField(
-        label=_("E-mail"),
-        max_length=254,
-        required=False,
-        widget=forms.EmailInput({"autocomplete": "email"}),
-    )
-    phone = forms.CharField(
-        label=_("Mobile phone"),
-        max_length=32,
-        required=False,
-        help_text=_("An e-mail address, a phone number or both: you sign in with either."),
-        widget=forms.TextInput({"type": "tel", "autocomplete": "tel"}),
+    oms_policy = oms_policy_field(_("16 digits; you can add it later."))
+    email = email_field(_("E-mail"))
+    phone = phone_field(
+        _("Mobile phone"), _("An e-mail address, a phone number or both: you sign in with either.")
     )
     password1 = forms.CharField(
         label=_("Password"),
@@ -143,9 +164,6 @@ class SignUpForm(ServiceErrorsMixin, SnilsFieldMixin, NameFieldsMixin):
         value = self.cleaned_data["birth_date"]
         return _checked(check.clean_birth_date, value, min_age=check.ACCOUNT_MIN_AGE)
 
-    def clean_oms_policy(self) -> str:
-        return str(_checked(check.clean_oms_policy, self.cleaned_data["oms_policy"]))
-
     def clean_email(self) -> str:
         return str(_checked(check.clean_email, self.cleaned_data["email"], required=False))
 
@@ -161,31 +179,12 @@ class SignUpForm(ServiceErrorsMixin, SnilsFieldMixin, NameFieldsMixin):
         return data
 
 
-class ProfileForm(ServiceErrorsMixin, NameFieldsMixin):
-    oms_policy = forms.CharField(
-        label=_("OMS policy number"),
-        max_length=20,
-        required=False,
-        help_text=_("16 digits."),
-        widget=forms.TextInput({"inputmode": "numeric", "autocomplete": "off"}),
-    )
-    contact_email = forms.CharField(
-        label=_("Contact e-mail"),
-        max_length=254,
-        required=False,
-        widget=forms.EmailInput({"autocomplete": "email"}),
-    )
-    contact_phone = forms.CharField(
-        label=_("Contact phone"),
-        max_length=32,
-        required=False,
-        widget=forms.TextInput({"type": "tel", "autocomplete": "tel"}),
-    )
+class ProfileForm(ServiceErrorsMixin, OmsPolicyFieldMixin, NameFieldsMixin):
+    oms_policy = oms_policy_field(_("16 digits."))
+    contact_email = email_field(_("Contact e-mail"))
+    contact_phone = phone_field(_("Contact phone"))
     notify_by_email = forms.BooleanField(label=_("Notify me by e-mail"), required=False)
     notify_by_sms = forms.BooleanField(label=_("Notify me by SMS"), required=False)
-
-    def clean_oms_policy(self) -> str:
-        return str(_checked(check.clean_oms_policy, self.cleaned_data["oms_policy"]))
 
     def clean_contact_email(self) -> str:
         value = self.cleaned_data["contact_email"]
