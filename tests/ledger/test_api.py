@@ -144,11 +144,11 @@ def test_a_receipt_is_verified_by_anyone(client: Client) -> None:
     assert response.json()["verified"] is True
 
 
-def test_a_malformed_receipt_is_400_naming_the_field(client: Client) -> None:
+def test_a_malformed_receipt_is_422_naming_the_field(client: Client) -> None:
     response = client.post(
         f"{BASE}/receipts/verify",
         {"version": 1, "index": 0, "leaf_hash": "xyz", "statement": {}, "secret": "00" * 32},
         content_type="application/json",
     )
-    assert response.status_code == 400
+    assert response.status_code == 422
     assert response.json()["field"] == "leaf_hash"

@@ -6,15 +6,16 @@ Hashes, keys and signatures are lower-case hex; times are UTC.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Annotated, Any, Literal
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from ninja import Body, Field, Query, Router, Schema
+from ninja import Body, Field, Path, Query, Router, Schema
 from ninja.pagination import PageNumberPagination, paginate
+from pydantic import BeforeValidator
 
 from gorod.errors import NotFound
 from gorod.ledger import keys, selectors
@@ -118,6 +119,36 @@ class AccessOut(Schema):
         return reverse("ledger:entry", args=[obj.log_entry_id])
 
 
+HASH_HEX = r"^[0-9a-f]{64}$"
+
+
+def _not_bool(value: Any) -> Any:
+    if isinstance(value, bool):
+        raise ValueError("a whole number, not true or false")  # noqa: TRY004  (pydantic wants ValueError)
+    return value
+
+
+# JSON numbers: 12 and 12.0 are the same count; true is not a count.
+Count = Annotated[int, BeforeValidator(_not_bool)]
+
+
+class TreeHeadIn(Schema):
+    tree_size: Count = Field(ge=1, le=MAX_INDEX)
+    timestamp: Count = Field(ge=0, le=MAX_INDEX)
+    root_hash: str = Field(pattern=HASH_HEX)
+    signature: str = Field(pattern=r"^[0-9a-f]{128}$")
+    key_id: str = Field(pattern=HASH_HEX)
+
+
+class ReceiptIn(Schema):
+    version: Literal[1]
+    index: Count = Field(ge=0, le=MAX_INDEX)
+    leaf_hash: str = Field(pattern=HASH_HEX)
+    statement: dict[str, Any]
+    secret: str = Field(pattern=r"^(?:[0-9a-f]{2}){16,512}$")
+    tree_head: TreeHeadIn | None = None
+
+
 class ReceiptCheckOut(Schema):
     status: str = Field(description="verified, pending (not yet under a signed head) or failed")
     verified: bool
@@ -185,7 +216,7 @@ def public_key(request: HttpRequest) -> PublicKeyOut:
     auth=None,
     summary="One log entry",
 )
-def entry(request: HttpRequest, index: int) -> EntryOut:
+def entry(request: HttpRequest, index: Path[int]) -> EntryOut:
     found = selectors.entry_get(index=index)
     latest = selectors.head_latest()
     return EntryOut(
@@ -254,8 +285,8 @@ def my_access(request: HttpRequest) -> QuerySet[AuditEvent]:
     auth=None,
     summary="Verify a citizen's receipt",
 )
-def receipt_verify(request: HttpRequest, receipt: Body[dict[str, Any]]) -> ReceiptCheckOut:
-    check = selectors.receipt_verify(receipt=receipt)
+def receipt_verify(request: HttpRequest, payload: Body[ReceiptIn]) -> ReceiptCheckOut:
+    check = selectors.receipt_verify(receipt=payload.model_dump())
     return ReceiptCheckOut(
         status=check.status,
         verified=check.verified,

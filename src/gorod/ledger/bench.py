@@ -137,7 +137,7 @@ def _latency_ms(call: Callable[[], object], count: int) -> dict[str, float]:
 
 def _append(total: int, batch: int, rng: random.Random) -> float:
     """Append ``total`` random leaves in batches; the seconds it took."""
-    from gorod.ledger.services import log_append  # noqa: PLC0415  (models load after setup)
+    from gorod.ledger.services import log_append  # models load after setup
 
     start = time.perf_counter()
     done = 0
@@ -149,7 +149,7 @@ def _append(total: int, batch: int, rng: random.Random) -> float:
 
 
 def _measure(*, entries: int, batch: int, proof_size: int, proofs: int) -> dict[str, Any]:
-    from gorod.ledger import selectors, services  # noqa: PLC0415  (models load after setup)
+    from gorod.ledger import selectors, services  # models load after setup
 
     call_command("migrate", "ledger", verbosity=0)
     rng = random.Random(20261124)  # noqa: S311  (test data, not secrets)

@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 
 from gorod.errors import ApplicationError, NotFound
 from gorod.ledger import merkle
-from gorod.ledger.commitments import MIN_KEY_SIZE, commitment
+from gorod.ledger.commitments import MIN_KEY_SIZE, canonical_json, commitment
 from gorod.ledger.heads import head_signature_valid, key_id
 from gorod.ledger.keys import public_key
 from gorod.ledger.models import AuditEvent, LogEntry, LogNode, SignedTreeHead
@@ -87,7 +87,7 @@ def _signed_size() -> int:
 
 
 def entry_get(*, index: int) -> LogEntry:
-    entry = LogEntry.objects.filter(index=index).first() if index >= 0 else None
+    entry = LogEntry.objects.filter(index=index).first() if 0 <= index < 2**63 else None
     if entry is None:
         raise NotFound(_("The log has no entry %(index)d.") % {"index": index}, field="index")
     return entry
@@ -334,6 +334,10 @@ def _receipt_parse(receipt: Mapping[str, Any]) -> _Receipt:
     statement = receipt.get("statement")
     if not isinstance(statement, dict):
         raise _malformed("statement", _("an object"))
+    try:
+        canonical_json(statement)
+    except ValueError:
+        raise _malformed("statement", _("an object of JSON values")) from None
     return _Receipt(
         index=_whole(receipt.get("index"), "index", 0),
         leaf_hash=_hex(receipt.get("leaf_hash"), "leaf_hash", 32),
