@@ -101,6 +101,7 @@ class AuditEventAdmin(ReadOnlyAdmin):
 class LogEntryAdmin(ReadOnlyAdmin):
     list_display = ("index", "kind", "created_at", "leaf_hash_hex")
     list_filter = ("kind",)
+    ordering = ("-index",)
     fields = ("index", "kind", "created_at", "leaf_hash_hex")
     readonly_fields = fields
     show_full_result_count = False

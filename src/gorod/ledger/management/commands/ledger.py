@@ -11,6 +11,7 @@ from argparse import ArgumentParser
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import close_old_connections
 from django.utils.translation import gettext as _
 
 from gorod.errors import ApplicationError
@@ -81,6 +82,8 @@ class Command(BaseCommand):
         )
         try:
             while True:
+                # A loop outlives connections: drop one the server closed, as a request would.
+                close_old_connections()
                 self._sign(quiet=True)
                 time.sleep(seconds)
         except KeyboardInterrupt:
