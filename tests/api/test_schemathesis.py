@@ -8,6 +8,7 @@ refused with a 4xx.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -16,6 +17,7 @@ from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
+from schemathesis.config import SchemathesisConfig
 
 from gorod.people.services import api_token_create
 from tests.people.factories import CitizenFactory
@@ -54,7 +56,10 @@ def bearer(db: Any) -> dict[str, str]:
 
 
 # Loaded at collection: the spec is built from the routers, without the database.
-schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", get_wsgi_application())
+CONFIG = SchemathesisConfig.from_path(Path(__file__).resolve().parents[2] / "schemathesis.toml")
+schema = schemathesis.openapi.from_wsgi(
+    "/api/v1/openapi.json", get_wsgi_application(), config=CONFIG
+)
 
 
 @schema.parametrize()

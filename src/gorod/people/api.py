@@ -17,6 +17,7 @@ from ninja import Router, Schema
 from ninja.errors import AuthenticationError
 from ninja.responses import Status
 from ninja.security import HttpBasicAuth, SessionAuth
+from pydantic import StrictBool
 
 from gorod.errors import NotFound
 from gorod.people import selectors, services
@@ -130,8 +131,8 @@ class MeOut(Schema):
 class ContactsIn(Schema):
     contact_email: str | None = None
     contact_phone: str | None = None
-    notify_by_email: bool | None = None
-    notify_by_sms: bool | None = None
+    notify_by_email: StrictBool | None = None
+    notify_by_sms: StrictBool | None = None
 
 
 class ChildIn(Schema):
