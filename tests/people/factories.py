@@ -47,7 +47,7 @@ class CitizenFactory(factory.django.DjangoModelFactory[Citizen]):
 
 
 class ChildFactory(CitizenFactory):
-    user = None  # type: ignore[assignment]  # a child has no account
+    user = None  # a child has no account
     first_name = factory.Sequence(lambda n: f"Сын{n}")
     birth_date = dt.date(2021, 3, 2)
 
