@@ -30,19 +30,37 @@ Address = merkle.NodeAddress
 CITY_WIDE_AUDIT_ROLES = frozenset({Role.AUDITOR, Role.CITY_ADMIN})
 
 
-def _nodes_query(count: int) -> str:
-    """SQL for ``count`` addresses: an array join on PostgreSQL (one text, so the driver
-    prepares it once), OR-ed pairs on SQLite (each pair an index lookup)."""
+def _nodes_query(count: int, *, with_signed_size: bool) -> str:
+    """SQL for ``count`` addresses: an array join on PostgreSQL (one text whatever the
+    count), OR-ed pairs on SQLite (each pair an index lookup). With ``with_signed_size``
+    each row also carries the latest signed tree size, saving a round trip."""
     quote = connection.ops.quote_name
     table, index = quote(LogNode._meta.db_table), quote("index")
+    signed = ""
+    if with_signed_size:
+        heads = quote(SignedTreeHead._meta.db_table)
+        signed = f", (SELECT MAX(tree_size) FROM {heads})"  # noqa: S608
     if connection.vendor == "postgresql":
         return (
-            f"SELECT n.level, n.{index}, n.hash FROM {table} n "  # noqa: S608
+            f"SELECT n.level, n.{index}, n.hash{signed} FROM {table} n "  # noqa: S608
             "JOIN unnest(%s::smallint[], %s::bigint[]) AS wanted(level, at) "
             f"ON n.level = wanted.level AND n.{index} = wanted.at"
         )
     condition = " OR ".join([f"(level = %s AND {index} = %s)"] * count)
-    return f"SELECT level, {index}, hash FROM {table} WHERE {condition}"  # noqa: S608
+    return f"SELECT level, {index}, hash{signed} FROM {table} WHERE {condition}"  # noqa: S608
+
+
+def _nodes_rows(addresses: Iterable[Address], *, with_signed_size: bool) -> list[tuple[Any, ...]]:
+    wanted = list(set(addresses))
+    if not wanted:
+        return []
+    if connection.vendor == "postgresql":
+        parameters: list[Any] = [[level for level, _ in wanted], [at for _, at in wanted]]
+    else:
+        parameters = [part for address in wanted for part in address]
+    with connection.cursor() as cursor:
+        cursor.execute(_nodes_query(len(wanted), with_signed_size=with_signed_size), parameters)
+        return list(cursor.fetchall())
 
 
 def nodes_fetch(addresses: Iterable[Address]) -> dict[Address, bytes]:
@@ -50,16 +68,16 @@ def nodes_fetch(addresses: Iterable[Address]) -> dict[Address, bytes]:
 
     Plain SQL: the ORM takes longer to compile forty pairs than the query takes to run.
     """
-    wanted = list(set(addresses))
-    if not wanted:
-        return {}
-    if connection.vendor == "postgresql":
-        parameters: list[Any] = [[level for level, _ in wanted], [at for _, at in wanted]]
-    else:
-        parameters = [part for address in wanted for part in address]
-    with connection.cursor() as cursor:
-        cursor.execute(_nodes_query(len(wanted)), parameters)
-        return {(level, at): bytes(node) for level, at, node in cursor.fetchall()}
+    rows = _nodes_rows(addresses, with_signed_size=False)
+    return {(level, at): bytes(node) for level, at, node in rows}
+
+
+def _proof_nodes(addresses: Iterable[Address]) -> tuple[dict[Address, bytes], int]:
+    """The stored hashes at ``addresses`` and the latest signed tree size, in one query."""
+    rows = _nodes_rows(addresses, with_signed_size=True)
+    if not rows or rows[0][3] is None:
+        return {}, _signed_size()
+    return {(level, at): bytes(node) for level, at, node, _signed in rows}, int(rows[0][3])
 
 
 def node_getter(nodes: Mapping[Address, bytes]) -> merkle.NodeGetter:
@@ -131,10 +149,7 @@ def _size_in_head(size: int, field: str, signed: int) -> None:
 
 def inclusion_proof_get(*, index: int, tree_size: int | None = None) -> InclusionProof:
     """The audit path of entry ``index`` in the tree of ``tree_size`` (the latest head's)."""
-    signed = _signed_size()
-    size = signed if tree_size is None else tree_size
-    if tree_size is not None:
-        _size_in_head(tree_size, "tree_size", signed)
+    size = _signed_size() if tree_size is None else tree_size
     if not 0 <= index < size:
         raise ApplicationError(
             _(
@@ -145,13 +160,14 @@ def inclusion_proof_get(*, index: int, tree_size: int | None = None) -> Inclusio
             field="index",
             extra={"tree_size": size},
         )
-    nodes = nodes_fetch(
+    nodes, signed = _proof_nodes(
         [
             (0, index),
             *merkle.inclusion_proof_nodes(index, size),
             *merkle.required_nodes_for_root(size),
         ]
     )
+    _size_in_head(size, "tree_size", signed)
     get_node = node_getter(nodes)
     return InclusionProof(
         index=index,
@@ -164,22 +180,23 @@ def inclusion_proof_get(*, index: int, tree_size: int | None = None) -> Inclusio
 
 def consistency_proof_get(*, first: int, second: int) -> ConsistencyProof:
     """The proof that the tree of size ``second`` extends the tree of size ``first``."""
-    signed = _signed_size()
-    _size_in_head(first, "first", signed)
-    _size_in_head(second, "second", signed)
+    if first < 1:
+        _size_in_head(first, "first", _signed_size())
     if second < first:
         raise ApplicationError(
             _("second (%(second)d) must not be smaller than first (%(first)d).")
             % {"first": first, "second": second},
             field="second",
         )
-    nodes = nodes_fetch(
+    nodes, signed = _proof_nodes(
         [
             *merkle.consistency_proof_nodes(first, second),
             *merkle.required_nodes_for_root(first),
             *merkle.required_nodes_for_root(second),
         ]
     )
+    _size_in_head(first, "first", signed)
+    _size_in_head(second, "second", signed)
     get_node = node_getter(nodes)
     return ConsistencyProof(
         first=first,

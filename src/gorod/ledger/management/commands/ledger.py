@@ -11,7 +11,7 @@ from argparse import ArgumentParser
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.db import close_old_connections
+from django.db import close_old_connections, connection
 from django.utils.translation import gettext as _
 
 from gorod.errors import ApplicationError
@@ -82,8 +82,10 @@ class Command(BaseCommand):
         )
         try:
             while True:
-                # A loop outlives connections: drop one the server closed, as a request would.
-                close_old_connections()
+                # A loop outlives connections: drop one the server closed, as a request
+                # would (not inside a caller's transaction, whose connection it needs).
+                if not connection.in_atomic_block:
+                    close_old_connections()
                 self._sign(quiet=True)
                 time.sleep(seconds)
         except KeyboardInterrupt:
