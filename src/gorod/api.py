@@ -12,22 +12,14 @@ from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
-from ninja import NinjaAPI, Schema
+from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.security import SessionAuth
 
 from gorod.errors import ApplicationError, error_body
 from gorod.people.auth import TokenAuth
-
-
-class ErrorOut(Schema):
-    """The one error shape: a message for people, the field at fault, details for programs."""
-
-    message: str
-    field: str | None = None
-    extra: dict[str, Any] = {}
-
+from gorod.schemas import ErrorOut
 
 _ERROR_DESCRIPTIONS = {
     "400": "The request breaks a rule; `field` names the input at fault.",
@@ -47,9 +39,9 @@ class GorodAPI(NinjaAPI):
     ) -> Any:
         schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
         components = schema.setdefault("components", {}).setdefault("schemas", {})
-        components["Error"] = ErrorOut.model_json_schema()
+        components.setdefault("ErrorOut", ErrorOut.model_json_schema())
         reference = {
-            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorOut"}}}
         }
         for operations in schema.get("paths", {}).values():
             for operation in operations.values():

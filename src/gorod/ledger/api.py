@@ -14,7 +14,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from ninja import Body, Field, Path, Query, Router, Schema
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 from pydantic import BeforeValidator
 
 from gorod.errors import NotFound
@@ -23,6 +23,7 @@ from gorod.ledger.actions import action_label
 from gorod.ledger.heads import PREFIX, key_id, raw_public_key
 from gorod.ledger.models import AuditEvent, SignedTreeHead
 from gorod.people.selectors import citizen_for_user
+from gorod.schemas import Pages
 
 router = Router(tags=["ledger"])
 
@@ -155,15 +156,6 @@ class ReceiptCheckOut(Schema):
     reason: str
     index: int
     tree_size: int | None
-
-
-class Pages(PageNumberPagination):
-    class Input(Schema):
-        page: int = Field(1, ge=1, le=100_000)
-        page_size: int | None = Field(None, ge=1, le=200)
-
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(page_size=50, max_page_size=200, **kwargs)
 
 
 def _public_key_out() -> PublicKeyOut:

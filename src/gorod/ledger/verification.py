@@ -207,7 +207,7 @@ class _Verifier:
         nodes = nodes_fetch(merkle.consistency_proof_nodes(old, new))
         try:
             proof = merkle.consistency_proof_from_nodes(old, new, node_getter(nodes))
-        except KeyError:
+        except (KeyError, ValueError):  # a node missing, or not 32 bytes
             return False
         return merkle.verify_consistency(
             old, new, bytes(first.root_hash), bytes(second.root_hash), proof

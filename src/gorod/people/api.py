@@ -25,14 +25,9 @@ from gorod.people.auth import TokenAuth
 from gorod.people.models import ApiToken, Citizen, Official, User
 from gorod.people.scope import official_for
 from gorod.people.snils import format_snils
+from gorod.schemas import ErrorOut
 
 router = Router(tags=["people"])
-
-
-class ErrorOut(Schema):
-    message: str
-    field: str | None
-    extra: dict[str, object]
 
 
 class PlaceRef(Schema):

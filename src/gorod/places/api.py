@@ -13,9 +13,9 @@ from ninja import Field, Path, Query, Router, Schema
 from ninja.pagination import paginate
 
 from gorod.errors import NotFound
-from gorod.ledger.api import Pages  # bounded page numbers: one class for every API
 from gorod.places import selectors
 from gorod.places.models import Building, District, Institution, Okrug
+from gorod.schemas import Pages
 
 router = Router(tags=["places"])
 

@@ -13,7 +13,6 @@ from ninja.pagination import LimitOffsetPagination, paginate
 from ninja.responses import Status
 from pydantic import AfterValidator, WithJsonSchema
 
-from gorod.people.api import ErrorOut
 from gorod.people.models import Citizen, User
 from gorod.privacy import selectors, services
 from gorod.privacy.datasets import DATASETS
@@ -21,6 +20,7 @@ from gorod.privacy.downloads import export_response
 from gorod.privacy.models import Consent, PrivacyBudget, Release
 from gorod.privacy.purposes import PURPOSES
 from gorod.privacy.schemas import ReleaseOut, ReleaseSummaryOut
+from gorod.schemas import ErrorOut
 
 router = Router(tags=["privacy"])
 
