@@ -8,9 +8,9 @@ class PeopleConfig(AppConfig):
     verbose_name = _("People")
 
     def ready(self) -> None:
-        from django.contrib import admin  # noqa: PLC0415
+        from django.contrib import admin
 
-        from gorod.people import signals  # noqa: F401, PLC0415  (connects the role groups sync)
+        from gorod.people import signals  # noqa: F401  (connects the role groups sync)
 
         admin.site.site_header = _("Gorod: back office")
         admin.site.site_title = _("Gorod back office")
