@@ -56,6 +56,8 @@ def demo_processes(*, port: int, workers: int) -> list[Child]:
                 "--no-control-socket",  # nothing to control; two demos must not share it
             ],
         ),
+        # The transparency log signs a new tree head each minute when entries were added.
+        Child("ledger-signer", [sys.executable, "-m", "gorod.cli", "ledger", "sign", "--every", "60"]),
     ]
 
 
