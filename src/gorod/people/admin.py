@@ -203,6 +203,24 @@ class CitizenAdmin(ReadOnlyAdmin):
             "apartment__building__district", "user"
         )
 
+    def change_view(
+        self,
+        request: HttpRequest,
+        object_id: str,
+        form_url: str = "",
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:
+        response = super().change_view(request, object_id, form_url, extra_context)
+        citizen = self.get_object(request, object_id)
+        if request.method == "GET" and response.status_code == 200 and citizen is not None:
+            services.citizen_record_read(
+                actor=cast("User", request.user),
+                citizen=citizen,
+                purpose=gettext("Review of the resident's record in the back office"),
+                channel="back office",
+            )
+        return response
+
 
 @admin.register(Official)
 class OfficialAdmin(ModelAdmin):

@@ -6,6 +6,7 @@ class PeopleConfig(AppConfig):
     name = "gorod.people"
     label = "people"
     verbose_name = _("People")
+    audit_actions = {"people.record.read": _("An official opened the resident's record")}
 
     def ready(self) -> None:
         from django.contrib import admin

@@ -398,3 +398,26 @@ def api_token_revoke(*, user: User, token_id: int) -> ApiToken:
         token.save(update_fields=["revoked_at"])
         _log_on_commit("api token revoked", token_id=token.pk, user_id=user.pk)
     return token
+
+
+@transaction.atomic
+def citizen_record_read(*, actor: User, citizen: Citizen, purpose: str, channel: str) -> None:
+    """An official opened a resident's record: an audit event the resident sees.
+
+    A resident reading their own record, or a guardian their child's, is not an official
+    access and leaves no event.
+    """
+    from gorod.ledger.services import record
+
+    own = Citizen.objects.filter(user_id=actor.pk).first()
+    if own is not None and (
+        own.pk == citizen.pk or Guardianship.objects.filter(guardian=own, child=citizen).exists()
+    ):
+        return
+    record(
+        actor=actor,
+        action="people.record.read",
+        subject=citizen,
+        purpose=purpose,
+        detail={"channel": channel},
+    )
