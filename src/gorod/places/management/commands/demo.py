@@ -57,7 +57,9 @@ def demo_processes(*, port: int, workers: int) -> list[Child]:
             ],
         ),
         # The transparency log signs a new tree head each minute when entries were added.
-        Child("ledger-signer", [sys.executable, "-m", "gorod.cli", "ledger", "sign", "--every", "60"]),
+        Child(
+            "ledger-signer", [sys.executable, "-m", "gorod.cli", "ledger", "sign", "--every", "60"]
+        ),
     ]
 
 
