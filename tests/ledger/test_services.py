@@ -75,11 +75,16 @@ def test_a_leaf_that_is_not_bytes_is_refused_by_name() -> None:
     assert caught.value.field == "leaves"
 
 
+def _roll_back() -> None:
+    """The caller's failure after the write, which rolls its transaction back."""
+    raise RuntimeError("the caller failed")
+
+
 def test_an_append_rolled_back_with_its_caller_leaves_no_trace() -> None:
     log_filled(3)
     with pytest.raises(RuntimeError), transaction.atomic():
         services.log_append(leaves=[b"lost"])
-        raise RuntimeError
+        _roll_back()
     assert _state().size == 3
     assert services.log_append(leaves=[b"next"]) == [3]
 
@@ -123,7 +128,7 @@ def test_the_log_holds_no_personal_data_of_the_event() -> None:
 def test_a_rolled_back_act_leaves_neither_event_nor_entry() -> None:
     with pytest.raises(RuntimeError), transaction.atomic():
         official_read(city_official(), CitizenFactory.create())
-        raise RuntimeError
+        _roll_back()
     assert not AuditEvent.objects.exists()
     assert not LogEntry.objects.exists()
 
