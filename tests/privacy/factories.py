@@ -3,6 +3,8 @@ migration) and budgets. Plain typed functions: each creates one row with sensibl
 
 from __future__ import annotations
 
+import base64
+import secrets
 from decimal import Decimal
 from typing import Any
 
@@ -42,3 +44,8 @@ def budget_create(
     return PrivacyBudget.objects.create(
         dataset=dataset, total_epsilon=total_epsilon, total_delta=total_delta
     )
+
+
+def ledger_key_throwaway(settings: Any) -> None:
+    """Sign the log's tree heads with a fresh key for this test, never one under var/."""
+    settings.LEDGER_KEY = base64.b64encode(secrets.token_bytes(32)).decode()

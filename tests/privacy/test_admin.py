@@ -38,7 +38,9 @@ def _budget_change(
 
 
 def test_an_auditor_reads_consents(client: Client) -> None:
-    consent = consent_give(citizen=CitizenFactory.create(), purpose="research.health", version=1)
+    consent = consent_give(
+        citizen=CitizenFactory.create(), purpose="research.health", version=1
+    ).consent
     client = _as(client, city_official(Role.AUDITOR))
     assert client.get(reverse("admin:privacy_consent_changelist")).status_code == 200
     page = client.get(reverse("admin:privacy_consent_change", args=[consent.pk]))
@@ -47,7 +49,9 @@ def test_an_auditor_reads_consents(client: Client) -> None:
 
 
 def test_nobody_changes_or_deletes_a_consent_in_the_back_office(client: Client) -> None:
-    consent = consent_give(citizen=CitizenFactory.create(), purpose="research.health", version=1)
+    consent = consent_give(
+        citizen=CitizenFactory.create(), purpose="research.health", version=1
+    ).consent
     client = _as(client, city_official(Role.CITY_ADMIN))
     response = client.post(
         reverse("admin:privacy_consent_delete", args=[consent.pk]), {"post": "yes"}

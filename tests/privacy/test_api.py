@@ -5,14 +5,17 @@ from __future__ import annotations
 import io
 import zipfile
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from django.test import Client
 
+from gorod.ledger.services import tree_head_sign
 from gorod.people.models import Citizen
 from gorod.privacy.services import release_publish
 from tests.people.factories import CitizenFactory, UserFactory, child_of
 from tests.places.factories import DistrictFactory
+from tests.privacy.factories import ledger_key_throwaway
 
 pytestmark = pytest.mark.django_db
 
@@ -60,6 +63,60 @@ def test_giving_the_same_consent_twice_answers_409_in_the_error_shape(client: Cl
     assert response.status_code == 409
     assert response.json()["field"] == "purpose"
     assert set(response.json()) == {"message", "field", "extra"}
+
+
+def test_giving_consent_by_api_answers_with_a_receipt_that_verifies(
+    client: Client, settings: Any
+) -> None:
+    ledger_key_throwaway(settings)
+    _signed_in(client, CitizenFactory.create())
+    given = client.post(
+        f"{BASE}/consents",
+        {"purpose": "research.health", "version": 1},
+        content_type="application/json",
+    ).json()
+    tree_head_sign()
+    check = client.post(
+        "/api/v1/ledger/receipts/verify", given["receipt"], content_type="application/json"
+    )
+    assert check.json()["status"] == "verified"
+
+
+def test_withdrawing_consent_by_api_answers_with_the_withdrawals_receipt(client: Client) -> None:
+    _signed_in(client, CitizenFactory.create())
+    client.post(
+        f"{BASE}/consents",
+        {"purpose": "research.health", "version": 1},
+        content_type="application/json",
+    )
+    withdrawn = client.post(
+        f"{BASE}/consents/research.health/withdraw", {}, content_type="application/json"
+    ).json()
+    assert withdrawn["receipt"]["statement"]["action"] == "privacy.consent.withdraw"
+    assert withdrawn["receipt"]["tree_head"] is None
+
+
+def test_an_answer_with_a_receipt_is_never_cached(client: Client) -> None:
+    _signed_in(client, CitizenFactory.create())
+    response = client.post(
+        f"{BASE}/consents",
+        {"purpose": "research.health", "version": 1},
+        content_type="application/json",
+    )
+    assert "no-store" in response["Cache-Control"]
+
+
+def test_the_consent_answers_document_the_receipt(client: Client) -> None:
+    schemas = client.get("/api/v1/openapi.json").json()["components"]["schemas"]
+    assert "receipt" in schemas["ConsentActOut"]["required"]
+    assert set(schemas["ReceiptOut"]["properties"]) == {
+        "version",
+        "index",
+        "leaf_hash",
+        "statement",
+        "secret",
+        "tree_head",
+    }
 
 
 def test_a_missing_version_answers_422_naming_the_field(client: Client) -> None:

@@ -3,6 +3,7 @@ languages and at a phone's width; a citizen gives and withdraws consent by keybo
 
 from __future__ import annotations
 
+import json
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -76,3 +77,37 @@ def test_a_citizen_gives_and_withdraws_consent_by_keyboard(page: Any, live_serve
     page.keyboard.press("Enter")
     page.get_by_text("Consent withdrawn").wait_for()
     assert not Consent.objects.filter(citizen=citizen, withdrawn_at__isnull=True).exists()
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_the_receipt_after_giving_consent_is_accessible_on_a_phone(
+    page: Any, live_server: Any, output_dir: Path, language: str
+) -> None:
+    citizen = CitizenFactory.create()
+    sign_in(page, live_server.url, citizen.user)
+    use_language(page, live_server.url, language)
+    page.set_viewport_size({"width": 375, "height": 800})
+    page.goto(reverse("privacy:consents"))
+
+    page.locator("form:has(input[value='give']) button").first.click()
+    page.locator("#receipt-json").wait_for()
+
+    assert page.locator("#receipt-heading").is_visible()
+    assert_accessible(page, output_dir, f"a11y-privacy-receipt-{language}")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
+
+
+def test_the_receipt_downloads_as_a_json_file(page: Any, live_server: Any) -> None:
+    citizen = CitizenFactory.create()
+    sign_in(page, live_server.url, citizen.user)
+    use_language(page, live_server.url, "en")
+    page.goto(reverse("privacy:consents"))
+    page.locator("form:has(input[value='give']) button").first.click()
+
+    with page.expect_download() as started:
+        page.get_by_role("link", name="Download the receipt").click()
+
+    download = started.value
+    saved = Path(download.path()).read_text(encoding="utf-8")
+    assert download.suggested_filename.startswith("gorod-receipt-")
+    assert json.loads(saved) == json.loads(page.locator("#receipt-json").input_value())

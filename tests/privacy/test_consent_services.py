@@ -39,7 +39,7 @@ def test_consent_to_one_purpose_does_not_allow_another() -> None:
 
 def test_giving_consent_records_who_gave_it_and_an_audit_event() -> None:
     citizen = CitizenFactory.create()
-    consent = consent_give(citizen=citizen, purpose=PURPOSE, version=1)
+    consent = consent_give(citizen=citizen, purpose=PURPOSE, version=1).consent
     assert consent.given_by == citizen.user
     event = AuditEvent.objects.get(action="privacy.consent.give", subject=citizen)
     assert event.actor == citizen.user
@@ -49,7 +49,7 @@ def test_giving_consent_records_who_gave_it_and_an_audit_event() -> None:
 def test_a_guardian_gives_consent_for_a_child() -> None:
     parent = CitizenFactory.create()
     child = child_of(parent)
-    consent = consent_give(citizen=child, purpose=PURPOSE, version=1, actor=parent.user)
+    consent = consent_give(citizen=child, purpose=PURPOSE, version=1, actor=parent.user).consent
     assert consent.given_by == parent.user
     assert consent_allows(citizen=child, purpose=PURPOSE)
     assert not consent_allows(citizen=parent, purpose=PURPOSE)
@@ -83,9 +83,9 @@ def test_a_text_published_in_the_future_is_not_yet_current() -> None:
 
 def test_agreeing_to_a_new_version_closes_the_consent_to_the_old_one() -> None:
     citizen = CitizenFactory.create()
-    old = consent_give(citizen=citizen, purpose=PURPOSE, version=1)
+    old = consent_give(citizen=citizen, purpose=PURPOSE, version=1).consent
     consent_text_publish(purpose=PURPOSE, version=2)
-    new = consent_give(citizen=citizen, purpose=PURPOSE, version=2)
+    new = consent_give(citizen=citizen, purpose=PURPOSE, version=2).consent
     old.refresh_from_db()
     assert old.withdrawn_at == new.given_at
     assert new.is_open
@@ -100,8 +100,8 @@ def test_an_unknown_purpose_is_refused() -> None:
 
 def test_withdrawing_ends_the_consent_and_keeps_its_history() -> None:
     citizen = CitizenFactory.create()
-    given = consent_give(citizen=citizen, purpose=PURPOSE, version=1)
-    withdrawn = consent_withdraw(citizen=citizen, purpose=PURPOSE)
+    given = consent_give(citizen=citizen, purpose=PURPOSE, version=1).consent
+    withdrawn = consent_withdraw(citizen=citizen, purpose=PURPOSE).consent
     assert withdrawn.pk == given.pk
     assert withdrawn.withdrawn_at is not None
     assert not consent_allows(citizen=citizen, purpose=PURPOSE)

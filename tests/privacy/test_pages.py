@@ -3,20 +3,33 @@
 from __future__ import annotations
 
 import csv
+import html
 import io
 import json
+import re
 import zipfile
 from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+from urllib.parse import unquote
 
 import pytest
+from django.apps import apps
+from django.contrib.sessions.models import Session
 from django.test import Client
 from django.urls import reverse
 
+from gorod.ledger.models import AuditEvent
+from gorod.ledger.selectors import ReceiptStatus, receipt_verify
+from gorod.ledger.services import tree_head_sign
 from gorod.people.models import Citizen
 from gorod.privacy.models import Consent, Release
 from gorod.privacy.services import consent_give, release_publish
 from tests.people.factories import CitizenFactory, child_of
 from tests.places.factories import DistrictFactory
+from tests.privacy.factories import ledger_key_throwaway
+
+if TYPE_CHECKING:
+    from django.test.client import _MonkeyPatchedWSGIResponse
 
 pytestmark = pytest.mark.django_db
 
@@ -53,6 +66,106 @@ def test_giving_consent_on_the_page_records_it_and_says_so(client: Client) -> No
     )
     assert Consent.objects.filter(citizen=citizen, withdrawn_at__isnull=True).count() == 1
     assert "Согласие дано" in response.content.decode()
+
+
+def _give_on_the_page(
+    client: Client, citizen: Citizen, language: str = "ru"
+) -> _MonkeyPatchedWSGIResponse:
+    return _as(client, citizen, language).post(
+        reverse("privacy:consents"),
+        {"action": "give", "citizen_id": citizen.pk, "purpose": "research.health", "version": 1},
+    )
+
+
+def _shown_receipt(response: _MonkeyPatchedWSGIResponse) -> dict[str, Any]:
+    found = re.search(
+        r'<textarea id="receipt-json"[^>]*>(.*?)</textarea>', response.content.decode(), re.S
+    )
+    assert found is not None
+    receipt: dict[str, Any] = json.loads(html.unescape(found.group(1)))
+    return receipt
+
+
+@pytest.mark.parametrize(
+    ("language", "heading", "advice"),
+    [
+        ("ru", "Ваша квитанция", "только вы сможете позже доказать"),
+        ("en", "Your receipt", "you alone can prove later"),
+    ],
+)
+def test_the_receipt_is_shown_after_giving_consent(
+    client: Client, language: str, heading: str, advice: str
+) -> None:
+    content = _give_on_the_page(client, CitizenFactory.create(), language).content.decode()
+    assert f'<h2 id="receipt-heading">{heading}</h2>' in content
+    assert advice in content
+
+
+def test_the_shown_receipt_verifies_once_a_head_is_signed(client: Client, settings: Any) -> None:
+    ledger_key_throwaway(settings)
+    receipt = _shown_receipt(_give_on_the_page(client, CitizenFactory.create()))
+    assert receipt_verify(receipt=receipt).status is ReceiptStatus.PENDING
+    tree_head_sign()
+    assert receipt_verify(receipt=receipt).status is ReceiptStatus.VERIFIED
+
+
+def test_the_receipt_downloads_as_the_same_json(client: Client) -> None:
+    response = _give_on_the_page(client, CitizenFactory.create())
+    receipt = _shown_receipt(response)
+    link = re.search(
+        r'href="data:application/json;charset=utf-8,([^"]*)" download="([^"]*)"',
+        response.content.decode(),
+    )
+    assert link is not None
+    assert json.loads(unquote(html.unescape(link.group(1)))) == receipt
+    assert link.group(2) == f"gorod-receipt-{receipt['index']}.json"
+
+
+def test_the_receipt_links_to_the_receipt_check(client: Client) -> None:
+    content = _give_on_the_page(client, CitizenFactory.create()).content.decode()
+    assert f'href="{reverse("ledger:receipt-verify")}"' in content
+
+
+def test_withdrawing_on_the_page_shows_the_withdrawals_receipt(client: Client) -> None:
+    citizen = CitizenFactory.create()
+    consent_give(citizen=citizen, purpose="research.health", version=1)
+    response = _as(client, citizen).post(
+        reverse("privacy:consents"),
+        {"action": "withdraw", "citizen_id": citizen.pk, "purpose": "research.health"},
+    )
+    assert _shown_receipt(response)["statement"]["action"] == "privacy.consent.withdraw"
+
+
+def test_the_receipt_is_shown_once(client: Client) -> None:
+    citizen = CitizenFactory.create()
+    _give_on_the_page(client, citizen)
+    content = client.get(reverse("privacy:consents")).content.decode()
+    assert "receipt-json" not in content
+
+
+def test_the_page_with_a_receipt_is_never_cached(client: Client) -> None:
+    response = _give_on_the_page(client, CitizenFactory.create())
+    assert "no-store" in response["Cache-Control"]
+
+
+def _stored_text() -> str:
+    """Every row of every table, and every session decoded, as one text."""
+    rows = [
+        repr(row)
+        for model in apps.get_models()
+        if model._meta.managed and not model._meta.proxy
+        for row in model._default_manager.values_list()
+    ]
+    sessions = [repr(session.get_decoded()) for session in Session.objects.all()]
+    return "\n".join(rows + sessions)
+
+
+def test_the_receipt_secret_is_stored_nowhere_in_the_database(client: Client) -> None:
+    secret = _shown_receipt(_give_on_the_page(client, CitizenFactory.create()))["secret"]
+    stored = _stored_text()
+    assert secret not in stored
+    assert repr(bytes.fromhex(secret)) not in stored
+    assert not AuditEvent.objects.filter(nonce=bytes.fromhex(secret)).exists()
 
 
 def test_withdrawing_consent_on_the_page_ends_it(client: Client) -> None:

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated
+from typing import Annotated, Any
 
 from django.db.models import QuerySet
-from django.http import FileResponse, HttpRequest
+from django.http import FileResponse, HttpRequest, HttpResponse
+from django.utils.cache import add_never_cache_headers
 from ninja import Field, Router, Schema
 from ninja.errors import AuthenticationError
 from ninja.pagination import LimitOffsetPagination, paginate
@@ -51,6 +52,40 @@ class ConsentOut(Schema):
             given_at=consent.given_at,
             given_by=str(consent.given_by) if consent.given_by else None,
             withdrawn_at=consent.withdrawn_at,
+        )
+
+
+class ReceiptHeadOut(Schema):
+    tree_size: int
+    timestamp: int = Field(description="milliseconds since 1970-01-01 UTC")
+    root_hash: str
+    signature: str
+    key_id: str
+
+
+class ReceiptOut(Schema):
+    """The citizen's receipt of their act, as ``POST /api/v1/ledger/receipts/verify`` takes it."""
+
+    version: int
+    index: int = Field(description="the act's entry in the transparency log")
+    leaf_hash: str
+    statement: dict[str, Any] = Field(description="the act, as the log entry commits to it")
+    secret: str = Field(description="the key of the commitment, hex; the city does not keep it")
+    tree_head: ReceiptHeadOut | None = Field(
+        description="the latest signed tree head covering the entry; null until one is signed"
+    )
+
+
+class ConsentActOut(ConsentOut):
+    receipt: ReceiptOut = Field(
+        description="shown only in this response: keep it to prove the act later"
+    )
+
+    @staticmethod
+    def from_act(act: services.ConsentAct) -> ConsentActOut:
+        return ConsentActOut(
+            **ConsentOut.from_model(act.consent).model_dump(),
+            receipt=ReceiptOut.model_validate(act.receipt),
         )
 
 
@@ -134,27 +169,37 @@ def consents(request: HttpRequest, citizen_id: Key | None = None) -> ConsentsOut
     return _consents(citizen)
 
 
-@router.post("/consents", response={201: ConsentOut, **errors(400, 401, 403, 404, 409, 422)})
-def consent_give(request: HttpRequest, payload: ConsentIn) -> Status[ConsentOut]:
-    """Give consent to the current text of a purpose, for yourself or your child."""
+@router.post("/consents", response={201: ConsentActOut, **errors(400, 401, 403, 404, 409, 422)})
+def consent_give(
+    request: HttpRequest, payload: ConsentIn, response: HttpResponse
+) -> Status[ConsentActOut]:
+    """Give consent to the current text of a purpose, for yourself or your child.
+
+    The answer carries the act's receipt, once: the city keeps no copy of its secret."""
+    add_never_cache_headers(response)
     user = _user(request)
     citizen = selectors.citizen_for(user=user, citizen_id=payload.citizen_id)
-    consent = services.consent_give(
+    act = services.consent_give(
         citizen=citizen, purpose=payload.purpose, version=payload.version, actor=user
     )
-    return Status(201, ConsentOut.from_model(consent))
+    return Status(201, ConsentActOut.from_act(act))
 
 
 @router.post(
     "/consents/{purpose}/withdraw",
-    response={200: ConsentOut, **errors(400, 401, 403, 404, 409, 422)},
+    response={200: ConsentActOut, **errors(400, 401, 403, 404, 409, 422)},
 )
-def consent_withdraw(request: HttpRequest, purpose: PurposeSlug, payload: WithdrawIn) -> ConsentOut:
-    """Withdraw an open consent from now on; the history keeps it."""
+def consent_withdraw(
+    request: HttpRequest, purpose: PurposeSlug, payload: WithdrawIn, response: HttpResponse
+) -> ConsentActOut:
+    """Withdraw an open consent from now on; the history keeps it.
+
+    The answer carries the act's receipt, once: the city keeps no copy of its secret."""
+    add_never_cache_headers(response)
     user = _user(request)
     citizen = selectors.citizen_for(user=user, citizen_id=payload.citizen_id)
-    consent = services.consent_withdraw(citizen=citizen, purpose=purpose, actor=user)
-    return ConsentOut.from_model(consent)
+    act = services.consent_withdraw(citizen=citizen, purpose=purpose, actor=user)
+    return ConsentActOut.from_act(act)
 
 
 @router.get(

@@ -1,14 +1,18 @@
 """Writes: consent given and withdrawn, the personal-data export, open-data releases.
 
 Each is one transaction with its audit event (``gorod.ledger.services.record``) inside it,
-so an act and its entry in the transparency log exist together or not at all.
+so an act and its entry in the transparency log exist together or not at all. A consent act
+is the citizen's own: its log entry is keyed by a fresh secret that goes only into the
+receipt returned to the caller, so the citizen alone can later prove the act is in the log.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import secrets
+from dataclasses import dataclass
 from decimal import Decimal
-from typing import IO
+from typing import IO, Any
 
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
@@ -17,6 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from gorod.errors import ApplicationError, Conflict
+from gorod.ledger.selectors import receipt_for
 from gorod.ledger.services import record
 from gorod.people.models import Citizen, User
 from gorod.privacy.datasets import build
@@ -34,6 +39,32 @@ from gorod.privacy.selectors import (
 
 class BudgetExhausted(Conflict):
     """The release would spend more privacy budget than the dataset has left."""
+
+
+RECEIPT_SECRET_BYTES = 32
+
+
+@dataclass(frozen=True)
+class ConsentAct:
+    """A consent given or withdrawn, and the receipt of that act (shown once, never kept)."""
+
+    consent: Consent
+    receipt: dict[str, Any]
+
+
+def _consent_recorded(
+    *, consent: Consent, actor: User | None, action: str, citizen: Citizen
+) -> ConsentAct:
+    secret = secrets.token_bytes(RECEIPT_SECRET_BYTES)
+    event = record(
+        actor=actor,
+        action=action,
+        subject=citizen,
+        purpose="consent management",
+        detail={"purpose": consent.purpose, "version": consent.text.version},
+        receipt_secret=secret,
+    )
+    return ConsentAct(consent=consent, receipt=receipt_for(event=event, secret=secret))
 
 
 def _purpose_check(purpose: str) -> None:
@@ -54,9 +85,9 @@ def _open_consent_locked(citizen: Citizen, purpose: str) -> Consent | None:
 @transaction.atomic
 def consent_give(
     *, citizen: Citizen, purpose: str, version: int, actor: User | None = None
-) -> Consent:
+) -> ConsentAct:
     """Record consent to the current text of ``purpose``; a consent to an older text of the
-    same purpose is closed and replaced."""
+    same purpose is closed and replaced. Returns the consent and the act's receipt."""
     _purpose_check(purpose)
     current = consent_texts_current().get(purpose)
     if current is None:
@@ -82,19 +113,15 @@ def consent_give(
             )
     except IntegrityError as exc:
         raise Conflict(_("This consent has already been given."), field="purpose") from exc
-    record(
-        actor=actor,
-        action="privacy.consent.give",
-        subject=citizen,
-        purpose="consent management",
-        detail={"purpose": purpose, "version": version},
+    return _consent_recorded(
+        consent=consent, actor=actor, action="privacy.consent.give", citizen=citizen
     )
-    return consent
 
 
 @transaction.atomic
-def consent_withdraw(*, citizen: Citizen, purpose: str, actor: User | None = None) -> Consent:
-    """Close the citizen's open consent to ``purpose`` from now on."""
+def consent_withdraw(*, citizen: Citizen, purpose: str, actor: User | None = None) -> ConsentAct:
+    """Close the citizen's open consent to ``purpose`` from now on; returns it and the act's
+    receipt."""
     _purpose_check(purpose)
     consent = _open_consent_locked(citizen, purpose)
     if consent is None:
@@ -102,14 +129,9 @@ def consent_withdraw(*, citizen: Citizen, purpose: str, actor: User | None = Non
     actor = actor or citizen.user
     consent.withdrawn_at = timezone.now()
     consent.save(update_fields=["withdrawn_at"])
-    record(
-        actor=actor,
-        action="privacy.consent.withdraw",
-        subject=citizen,
-        purpose="consent management",
-        detail={"purpose": purpose, "version": consent.text.version},
+    return _consent_recorded(
+        consent=consent, actor=actor, action="privacy.consent.withdraw", citizen=citizen
     )
-    return consent
 
 
 @transaction.atomic

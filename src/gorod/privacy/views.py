@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import quote
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -11,6 +13,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -63,50 +66,72 @@ def _people_consents(people: list[Citizen]) -> list[PersonConsents]:
     return result
 
 
-def _act_on_consent(request: HttpRequest, user: User) -> None:
+@dataclass(frozen=True)
+class ReceiptView:
+    """A receipt as the page offers it: readable JSON and the same JSON as a download."""
+
+    text: str
+    download_url: str
+    filename: str
+
+
+def _receipt_view(receipt: dict[str, Any]) -> ReceiptView:
+    text = json.dumps(receipt, indent=2, ensure_ascii=False)
+    return ReceiptView(
+        text=text,
+        download_url="data:application/json;charset=utf-8," + quote(text),
+        filename=f"gorod-receipt-{receipt['index']}.json",
+    )
+
+
+def _act_on_consent(request: HttpRequest, user: User) -> services.ConsentAct | None:
     form = ConsentActionForm(request.POST)
     if not form.is_valid():
         for errors in form.errors.values():
             for error in errors:
                 messages.error(request, str(error))
-        return
+        return None
     data = form.cleaned_data
     try:
         citizen = selectors.citizen_for(user=user, citizen_id=data["citizen_id"])
         label = PURPOSES[data["purpose"]].label
         if data["action"] == "give":
-            services.consent_give(
+            act = services.consent_give(
                 citizen=citizen, purpose=data["purpose"], version=data["version"], actor=user
             )
-            messages.success(
-                request,
-                _("Consent given for %(name)s: %(purpose)s.")
-                % {"name": citizen.full_name, "purpose": label},
-            )
+            done = _("Consent given for %(name)s: %(purpose)s.")
         else:
-            services.consent_withdraw(citizen=citizen, purpose=data["purpose"], actor=user)
-            messages.success(
-                request,
-                _("Consent withdrawn for %(name)s: %(purpose)s.")
-                % {"name": citizen.full_name, "purpose": label},
-            )
+            act = services.consent_withdraw(citizen=citizen, purpose=data["purpose"], actor=user)
+            done = _("Consent withdrawn for %(name)s: %(purpose)s.")
     except (ApplicationError, PermissionDenied) as exc:
         messages.error(request, getattr(exc, "message", str(exc)))
+        return None
+    messages.success(request, done % {"name": citizen.full_name, "purpose": label})
+    return act
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def consents(request: HttpRequest) -> HttpResponse:
+    """The citizen's consents. After an act the page itself answers the POST, showing the
+    act's receipt once: it goes through no redirect, session or cache, so the city keeps no
+    copy of its secret."""
     user = _account(request)
+    receipt = None
     if request.method == "POST":
-        _act_on_consent(request, user)
-        return redirect("privacy:consents")
+        act = _act_on_consent(request, user)
+        if act is None:
+            return redirect("privacy:consents")
+        receipt = _receipt_view(act.receipt)
     people = selectors.citizens_acting_for(user=user)
-    return render(
+    response = render(
         request,
         "privacy/consents.html",
-        {"people": _people_consents(people), "has_citizen": bool(people)},
+        {"people": _people_consents(people), "has_citizen": bool(people), "receipt": receipt},
     )
+    if receipt is not None:
+        add_never_cache_headers(response)
+    return response
 
 
 @login_required
