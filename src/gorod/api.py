@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
+from ninja.parser import Parser
 from ninja.security import SessionAuth
 
 from gorod.errors import ApplicationError, error_body
@@ -54,7 +55,22 @@ class GorodAPI(NinjaAPI):
         return schema
 
 
+class ObjectBodyParser(Parser):
+    """Every request body of this API is a JSON object; Ninja would read any other JSON
+    value (``1``, ``[]``) as an empty object and let the request through."""
+
+    def parse_body(self, request: HttpRequest) -> dict[str, Any]:
+        data = super().parse_body(request)
+        if not isinstance(data, dict):
+            raise TypeError("a JSON body must be an object")
+        return data
+
+
+# Ninja's message for a body it cannot read, whether bad JSON or not an object.
+_UNREADABLE_BODY = "Cannot parse request body"
+
 api = GorodAPI(
+    parser=ObjectBodyParser(),
     title="Gorod API",
     version="1",
     description="A city's digital services: people, places, the transparency log and more.",
@@ -117,6 +133,9 @@ def _unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResp
 
 @api.exception_handler(HttpError)
 def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    if exc.status_code == 400 and str(exc).startswith(_UNREADABLE_BODY):
+        message = _("The request body must be a JSON object.")
+        return _respond(request, 400, error_body(message, "body"))
     return _respond(request, exc.status_code, error_body(str(exc)))
 
 
