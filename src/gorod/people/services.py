@@ -31,7 +31,7 @@ from gorod.people.models import (
     User,
 )
 from gorod.people.roles import role_group
-from gorod.people.scope import is_city_admin
+from gorod.people.scope import citizens_acted_for, is_city_admin
 from gorod.places.models import Apartment, District, Institution
 
 logger = logging.getLogger(__name__)
@@ -409,10 +409,7 @@ def citizen_record_read(*, actor: User, citizen: Citizen, purpose: str, channel:
     """
     from gorod.ledger.services import record
 
-    own = Citizen.objects.filter(user_id=actor.pk).first()
-    if own is not None and (
-        own.pk == citizen.pk or Guardianship.objects.filter(guardian=own, child=citizen).exists()
-    ):
+    if citizens_acted_for(actor).filter(pk=citizen.pk).exists():
         return
     record(
         actor=actor,
