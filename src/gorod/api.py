@@ -140,15 +140,25 @@ def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 
 
 def _register_routers() -> None:
+    from gorod.education.api import router as education_router
     from gorod.ledger.api import router as ledger_router
     from gorod.people.api import router as people_router
     from gorod.places.api import router as places_router
     from gorod.privacy.api import router as privacy_router
+    from gorod.queues.api import router as queues_router
+    from gorod.scheduling.api import router as scheduling_router
+    from gorod.telemetry.api import router as telemetry_router
+    from gorod.utilities.api import router as utilities_router
 
     api.add_router("/", people_router)
     api.add_router("/places", places_router)
     api.add_router("/ledger", ledger_router)
     api.add_router("/privacy", privacy_router)
+    api.add_router("/telemetry", telemetry_router)
+    api.add_router("/utilities", utilities_router)
+    api.add_router("/scheduling", scheduling_router)
+    api.add_router("/queues", queues_router)
+    api.add_router("/education", education_router)
 
 
 _register_routers()

@@ -91,6 +91,10 @@ INSTALLED_APPS = [
     "gorod.places",
     "gorod.ledger",
     "gorod.privacy",
+    "gorod.telemetry",
+    "gorod.utilities",
+    "gorod.scheduling",
+    "gorod.queues",
     "gorod.education",
     "gorod.portal",
 ]

@@ -14,5 +14,10 @@ urlpatterns = [
     path("places/", include("gorod.places.urls")),
     path("log/", include("gorod.ledger.urls")),
     path("privacy/", include("gorod.privacy.urls")),
+    path("telemetry/", include("gorod.telemetry.urls")),
+    path("utilities/", include("gorod.utilities.urls")),
+    path("scheduling/", include("gorod.scheduling.urls")),
+    path("queues/", include("gorod.queues.urls")),
+    path("education/", include("gorod.education.urls")),
     path("", include("gorod.portal.urls")),
 ]

@@ -31,6 +31,7 @@ ROLE_INSTITUTION = {
     Role.REGISTRY_CLERK: Institution.Kind.REGISTRY_OFFICE,
     Role.DOCTOR: Institution.Kind.CLINIC,
     Role.SCHOOL_ADMIN: Institution.Kind.SCHOOL,
+    Role.OFFICE_HEAD: Institution.Kind.REGISTRY_OFFICE,
 }
 # The demo family: (last name, first name, patronymic, age in years, part in the family).
 FAMILY = (

@@ -167,6 +167,9 @@ class Role(models.TextChoices):
     UTILITY_OPERATOR = "utility_operator", _("utility operator")
     ANALYST = "analyst", _("analyst")
     AUDITOR = "auditor", _("auditor")
+    OFFICE_HEAD = "office_head", _("office head")
+    EDUCATION_OFFICER = "education_officer", _("district education officer")
+    DEVICE_INTEGRATOR = "device_integrator", _("device integrator")
     CITY_ADMIN = "city_admin", _("city administrator")
 
 
@@ -184,6 +187,9 @@ ROLE_SCOPE: dict[str, str] = {
     Role.UTILITY_OPERATOR: Scope.DISTRICT,
     Role.ANALYST: Scope.DISTRICT,
     Role.AUDITOR: Scope.CITY,
+    Role.OFFICE_HEAD: Scope.INSTITUTION,
+    Role.EDUCATION_OFFICER: Scope.DISTRICT,
+    Role.DEVICE_INTEGRATOR: Scope.CITY,
     Role.CITY_ADMIN: Scope.CITY,
 }
 
@@ -223,12 +229,15 @@ class Official(models.Model):
             models.CheckConstraint(
                 condition=(
                     Q(
-                        role__in=["registry_clerk", "doctor", "school_admin"],
+                        role__in=["registry_clerk", "doctor", "school_admin", "office_head"],
                         institution__isnull=False,
                     )
-                    | Q(role__in=["utility_operator", "analyst"], district__isnull=False)
                     | Q(
-                        role__in=["auditor", "city_admin"],
+                        role__in=["utility_operator", "analyst", "education_officer"],
+                        district__isnull=False,
+                    )
+                    | Q(
+                        role__in=["auditor", "device_integrator", "city_admin"],
                         institution__isnull=True,
                         district__isnull=True,
                     )

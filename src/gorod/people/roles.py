@@ -6,12 +6,13 @@ restrict *which* objects to the official's scope.
 
 from __future__ import annotations
 
+from django.apps import apps
 from django.contrib.auth.models import Group, Permission
 from django.db import transaction
 
 from gorod.people.models import Role
 
-# app_label.codename for each role; domains add theirs here as they arrive.
+# app_label.codename for each role; other apps add theirs by AppConfig.role_permissions.
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     Role.REGISTRY_CLERK: ["places.view_institution"],
     Role.DOCTOR: ["places.view_institution"],
@@ -48,13 +49,26 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
 }
 
 
+def role_permissions() -> dict[str, list[str]]:
+    """Each role's permissions: the ones above plus what each app adds.
+
+    An app grants its own model permissions by a ``role_permissions`` attribute on its
+    AppConfig, ``{role: ["app_label.codename", ...]}``, so that no app edits this file.
+    """
+    merged = {role.value: list(ROLE_PERMISSIONS.get(role, ())) for role in Role}
+    for config in apps.get_app_configs():
+        for role, perms in getattr(config, "role_permissions", {}).items():
+            merged.setdefault(role, []).extend(perms)
+    return merged
+
+
 def role_group_name(role: str) -> str:
     return f"role:{role}"
 
 
 @transaction.atomic
 def role_groups_sync(*, using: str = "default") -> None:
-    for role, perms in ROLE_PERMISSIONS.items():
+    for role, perms in role_permissions().items():
         group, _ = Group.objects.using(using).get_or_create(name=role_group_name(role))
         wanted = []
         for dotted in perms:

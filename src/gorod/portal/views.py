@@ -21,7 +21,10 @@ def home(request: HttpRequest) -> HttpResponse:
 
 def _without_citizen(request: HttpRequest) -> HttpResponse:
     """Officials and administrators have no cabinet: show their role, scope and desk."""
-    return render(request, "portal/no_citizen.html", {"official": official_for(request.user)})
+    official = official_for(request.user)
+    role = "*" if request.user.is_superuser else (official.role if official else None)
+    tiles = tiles_for("official", role=role) if role else []
+    return render(request, "portal/no_citizen.html", {"official": official, "tiles": tiles})
 
 
 @login_required

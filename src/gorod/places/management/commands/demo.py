@@ -19,10 +19,12 @@ from dataclasses import dataclass
 from types import FrameType
 from typing import Any
 
+from django.apps import apps
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connections
+from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
 from gorod.errors import ApplicationError
@@ -40,8 +42,17 @@ class Child:
     argv: list[str]
 
 
-def demo_processes(*, port: int, workers: int) -> list[Child]:
-    """The processes a demo runs; later parts of the platform add theirs here."""
+def demo_processes(*, port: int, workers: int, env: dict[str, str]) -> list[Child]:
+    """The processes a demo runs: the web server, the log signer, and each app's own.
+
+    An app adds processes by a ``demo_children`` attribute on its AppConfig: the dotted
+    path of a function ``(*, env) -> list[Child]``. It runs before any child starts and
+    may add to ``env`` (a broker's address, say), which every child then inherits.
+    """
+    extra: list[Child] = []
+    for config in apps.get_app_configs():
+        if hook := getattr(config, "demo_children", None):
+            extra.extend(import_string(hook)(env=env))
     return [
         Child(
             "web",
@@ -60,7 +71,20 @@ def demo_processes(*, port: int, workers: int) -> list[Child]:
         Child(
             "ledger-signer", [sys.executable, "-m", "gorod.cli", "ledger", "sign", "--every", "60"]
         ),
+        *extra,
     ]
+
+
+def demo_prepare(*, seed: int, stdout: Any) -> None:
+    """Let each app put its demo data in place, once: rounds, offices, meters.
+
+    An app takes part by a ``demo_prepare`` attribute on its AppConfig: the dotted path of
+    a function ``(*, seed, stdout) -> None`` that does nothing when its data is there.
+    Apps run in the order of INSTALLED_APPS, after the city and the demo accounts exist.
+    """
+    for config in apps.get_app_configs():
+        if hook := getattr(config, "demo_prepare", None):
+            import_string(hook)(seed=seed, stdout=stdout)
 
 
 def _die_with_parent() -> None:
@@ -173,6 +197,7 @@ class Command(BaseCommand):
             )
         try:
             accounts = demo_accounts_create()
+            demo_prepare(seed=options["seed"], stdout=self.stdout)
         except ApplicationError as exc:
             raise CommandError(exc.message, returncode=2) from exc
         connections.close_all()
@@ -183,7 +208,7 @@ class Command(BaseCommand):
         children = Children()
         previous = {s: signal.signal(s, _raise_stop) for s in (signal.SIGINT, signal.SIGTERM)}
         try:
-            for child in demo_processes(port=port, workers=workers):
+            for child in demo_processes(port=port, workers=workers, env=env):
                 children.start(child, env)
             if _wait_until_listening(port, children):
                 self.stdout.write(table)

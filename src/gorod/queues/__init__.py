@@ -1,0 +1,4 @@
+"""The electronic queue of the city's offices.
+
+Tickets, counters, the live board, waiting-time estimates.
+"""

@@ -1,0 +1,4 @@
+"""Housing utilities.
+
+The meter-readings e-service, validation and estimated bills, anomalies, forecasts.
+"""
