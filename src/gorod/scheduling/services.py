@@ -1,0 +1,494 @@
+"""Writes: calendars, slot generation and the booking life cycle.
+
+A booking is held (``pending``, with an expiry), then confirmed (``booked``); the visitor
+checks in by code (``arrived``) and is served (``fulfilled``), or is marked ``noshow``
+after a grace period. Who wins a slot is decided by the database: the partial unique
+index on active bookings; the loser gets a ``Conflict`` listing the nearest free slots.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+import zoneinfo
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.module_loading import import_string
+from django.utils.translation import gettext as _
+
+from gorod.errors import ApplicationError, Conflict, NotFound
+from gorod.people.models import Citizen, User
+from gorod.people.scope import citizens_acted_for
+from gorod.places.models import Institution
+from gorod.scheduling import calendars, conf, selectors
+from gorod.scheduling.calendars import DayException, Span
+from gorod.scheduling.models import (
+    Booking,
+    Break,
+    CalendarException,
+    Resource,
+    Service,
+    Slot,
+    WorkingHours,
+)
+
+# Unambiguous letters and digits for check-in codes read aloud or typed at a kiosk.
+CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+CODE_LENGTH = 6
+_CODE_ATTEMPTS = 3
+
+
+def local_zone() -> zoneinfo.ZoneInfo:
+    return zoneinfo.ZoneInfo(settings.TIME_ZONE)
+
+
+def code_new() -> str:
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+
+
+def code_normalise(code: str) -> str:
+    return "".join(code.split()).upper().replace("-", "")
+
+
+# --- calendars and slots -------------------------------------------------------------
+
+
+@transaction.atomic
+def resource_create(
+    *,
+    institution: Institution,
+    name: str,
+    services: Iterable[Service],
+    hours: Mapping[int, Sequence[Span]],
+    breaks: Mapping[int, Sequence[Span]] | None = None,
+    kind: str = Resource.Kind.COUNTER,
+    slot_minutes: int = 15,
+) -> Resource:
+    """A resource with its weekly hours and breaks (weekday 0 is Monday, local time)."""
+    resource = Resource.objects.create(
+        institution=institution, name=name, kind=kind, slot_minutes=slot_minutes
+    )
+    resource.services.set(list(services))
+    WorkingHours.objects.bulk_create(
+        WorkingHours(resource=resource, weekday=day, start=start, end=end)
+        for day, spans in hours.items()
+        for start, end in spans
+    )
+    Break.objects.bulk_create(
+        Break(resource=resource, weekday=day, start=start, end=end)
+        for day, spans in (breaks or {}).items()
+        for start, end in spans
+    )
+    return resource
+
+
+def _weekly(rows: Iterable[WorkingHours | Break]) -> dict[int, list[Span]]:
+    week: dict[int, list[Span]] = {}
+    for row in rows:
+        week.setdefault(row.weekday, []).append((row.start, row.end))
+    return week
+
+
+def _exceptions(resource: Resource, start: dt.date, end: dt.date) -> dict[dt.date, DayException]:
+    """The day exceptions in [start, end): the resource's own override the city's."""
+    found: dict[dt.date, DayException] = {}
+    rows = CalendarException.objects.filter(date__gte=start, date__lt=end).filter(
+        resource__isnull=True
+    ) | CalendarException.objects.filter(date__gte=start, date__lt=end, resource=resource)
+    for row in rows.order_by("resource_id"):  # city rows (NULL) first on both databases
+        if row.resource_id is None and row.date in found:
+            continue
+        found[row.date] = DayException(kind=row.kind, hours_shorter=row.hours_shorter)
+    return found
+
+
+@transaction.atomic
+def slots_generate(*, resource: Resource, start_date: dt.date, days: int) -> int:
+    """Create the resource's slots for ``days`` days from ``start_date``; returns how many
+    are new. Idempotent: slots already there (by resource and start) are left alone."""
+    if days < 1 or days > 366:
+        raise ApplicationError(_("Generate slots for 1 to 366 days."), field="days")
+    zone = local_zone()
+    end_date = start_date + dt.timedelta(days=days)
+    hours = _weekly(resource.hours.all())
+    breaks = _weekly(resource.breaks.all())
+    exceptions = _exceptions(resource, start_date, end_date)
+    services = list(resource.services.all())
+    service = services[0] if len(services) == 1 else None
+    wanted: list[Slot] = []
+    for offset in range(days):
+        day = start_date + dt.timedelta(days=offset)
+        spans = calendars.open_spans(day, hours, breaks, exceptions.get(day))
+        for start, end in calendars.cut(spans, resource.slot_minutes):
+            wanted.append(
+                Slot(
+                    resource=resource,
+                    service=service,
+                    start=dt.datetime.combine(day, start, tzinfo=zone),
+                    end=dt.datetime.combine(day, end, tzinfo=zone),
+                )
+            )
+    if not wanted:
+        return 0
+    existing = set(
+        Slot.objects.filter(
+            resource=resource, start__gte=wanted[0].start, start__lte=wanted[-1].start
+        ).values_list("start", flat=True)
+    )
+    new = [slot for slot in wanted if slot.start not in existing]
+    Slot.objects.bulk_create(new, ignore_conflicts=True)
+    return len(new)
+
+
+# --- the booking life cycle ------------------------------------------------------------
+
+
+def _acting_for(by_user: User, citizen: Citizen) -> None:
+    """Refuse unless ``by_user`` is the citizen or a guardian of the citizen."""
+    if not citizens_acted_for(by_user).filter(pk=citizen.pk).exists():
+        raise ApplicationError(
+            _("You can book only for yourself or a child in your care."), field="citizen_id"
+        )
+
+
+def _own(booking: Booking, by_user: User) -> None:
+    """A booking of someone else is, to this user, a booking that does not exist."""
+    if not citizens_acted_for(by_user).filter(pk=booking.citizen_id).exists():
+        raise NotFound(_("No such booking."), field="booking_id")
+
+
+def _slot_checks(*, slot: Slot, citizen: Citizen, service: Service, now: dt.datetime) -> None:
+    if not service.is_active:
+        raise ApplicationError(_("This service is not on offer."), field="service_id")
+    if slot.start <= now:
+        raise ApplicationError(_("This slot has already started."), field="slot_id")
+    if slot.status == Slot.Status.BUSY_UNAVAILABLE or not slot.resource.is_active:
+        raise ApplicationError(_("This slot is not available for booking."), field="slot_id")
+    if not selectors.slot_serves(slot=slot, service=service):
+        raise ApplicationError(_("This slot is not for the chosen service."), field="slot_id")
+
+
+def _limit_check(*, citizen: Citizen, service: Service, exclude: int | None = None) -> None:
+    # Lock the citizen's row so two requests of one family cannot both pass the limit.
+    Citizen.objects.select_for_update().filter(pk=citizen.pk).first()
+    limit = conf.active_per_service()
+    count = selectors.bookings_active_count(citizen_id=citizen.pk, service=service, exclude=exclude)
+    if count >= limit:
+        raise ApplicationError(
+            _("You already have %(count)d active bookings for this service, the most allowed.")
+            % {"count": count},
+            field="service_id",
+            extra={"limit": limit},
+        )
+
+
+def _slot_out(slot: Slot) -> dict[str, Any]:
+    return {
+        "id": slot.pk,
+        "start": slot.start.isoformat(),
+        "end": slot.end.isoformat(),
+        "resource": slot.resource.name,
+        "institution_id": slot.resource.institution_id,
+    }
+
+
+def _taken(slot: Slot, service: Service) -> Conflict:
+    nearest = selectors.slots_nearest(slot=slot, service=service)
+    return Conflict(
+        _("This slot has just been taken. Here are the nearest free ones."),
+        field="slot_id",
+        extra={"nearest": [_slot_out(s) for s in nearest]},
+    )
+
+
+def _expire_stale_hold(slot: Slot, now: dt.datetime) -> None:
+    Booking.objects.filter(
+        slot=slot, status=Booking.Status.PENDING, hold_expires_at__lte=now
+    ).update(status=Booking.Status.CANCELLED, cancelled_reason="hold expired", updated_at=now)
+
+
+def _insert(
+    *,
+    slot: Slot,
+    citizen: Citizen,
+    service: Service,
+    by_user: User,
+    status: str,
+    now: dt.datetime,
+    rescheduled_from: Booking | None = None,
+) -> Booking:
+    """Insert the booking: the unique index decides the race for the slot."""
+    _expire_stale_hold(slot, now)
+    for _attempt in range(_CODE_ATTEMPTS):
+        try:
+            with transaction.atomic():
+                booking = Booking.objects.create(
+                    slot=slot,
+                    citizen=citizen,
+                    service=service,
+                    status=status,
+                    code=code_new(),
+                    hold_expires_at=now + conf.hold_time(),
+                    booked_by=by_user,
+                    rescheduled_from=rescheduled_from,
+                )
+        except IntegrityError:
+            if selectors.slot_is_taken(slot=slot):
+                raise _taken(slot, service) from None
+            continue  # a check-in code collided: draw another
+        Slot.objects.filter(pk=slot.pk).update(status=Slot.Status.BUSY)
+        return booking
+    raise Conflict(_("Could not issue a check-in code; please try again."), field="slot_id")
+
+
+@transaction.atomic
+def booking_hold(
+    *,
+    slot: Slot,
+    citizen: Citizen,
+    service: Service,
+    by_user: User,
+    confirm: bool = False,
+    now: dt.datetime | None = None,
+) -> Booking:
+    """Hold ``slot`` for ``citizen`` until the hold expires (or book it at once with
+    ``confirm``). Raises ``Conflict`` with the nearest free slots when it is taken."""
+    now = now or timezone.now()
+    _acting_for(by_user, citizen)
+    _slot_checks(slot=slot, citizen=citizen, service=service, now=now)
+    _limit_check(citizen=citizen, service=service)
+    status = Booking.Status.BOOKED if confirm else Booking.Status.PENDING
+    return _insert(
+        slot=slot, citizen=citizen, service=service, by_user=by_user, status=status, now=now
+    )
+
+
+def _locked(booking: Booking) -> Booking:
+    return Booking.objects.select_for_update().select_related("slot").get(pk=booking.pk)
+
+
+@transaction.atomic
+def booking_confirm(*, booking: Booking, by_user: User, now: dt.datetime | None = None) -> Booking:
+    """Turn a live hold into a booking."""
+    now = now or timezone.now()
+    _own(booking, by_user)
+    booking = _locked(booking)
+    if booking.status == Booking.Status.BOOKED:
+        return booking
+    if booking.status != Booking.Status.PENDING:
+        raise Conflict(_("Only a held slot can be confirmed."), field="booking_id")
+    if booking.hold_expires_at is not None and booking.hold_expires_at <= now:
+        raise Conflict(_("The hold has expired; choose the slot again."), field="booking_id")
+    booking.status = Booking.Status.BOOKED
+    booking.save(update_fields=["status", "updated_at"])
+    return booking
+
+
+def _release(booking: Booking, *, status: str, reason: str) -> None:
+    booking.status = status
+    booking.cancelled_reason = reason
+    booking.save(update_fields=["status", "cancelled_reason", "updated_at"])
+    Slot.objects.filter(pk=booking.slot_id, status=Slot.Status.BUSY).update(status=Slot.Status.FREE)
+
+
+@transaction.atomic
+def booking_cancel(*, booking: Booking, by_user: User, reason: str = "") -> Booking:
+    """Cancel a held or booked visit; its slot is free again."""
+    _own(booking, by_user)
+    booking = _locked(booking)
+    if booking.status not in {Booking.Status.PENDING, Booking.Status.BOOKED}:
+        raise Conflict(
+            _("A booking that is %(status)s cannot be cancelled.")
+            % {"status": booking.get_status_display()},
+            field="booking_id",
+        )
+    _release(booking, status=Booking.Status.CANCELLED, reason=reason[:200] or "cancelled")
+    return booking
+
+
+@transaction.atomic
+def booking_reschedule(
+    *, booking: Booking, new_slot: Slot, by_user: User, now: dt.datetime | None = None
+) -> Booking:
+    """Move a booking to ``new_slot``: the new slot is taken first, and only then the old
+    released, so a lost race leaves the old booking as it was."""
+    now = now or timezone.now()
+    _own(booking, by_user)
+    old = _locked(booking)
+    if old.status not in {Booking.Status.PENDING, Booking.Status.BOOKED}:
+        raise Conflict(_("Only a coming visit can be moved."), field="booking_id")
+    if new_slot.pk == old.slot_id:
+        raise ApplicationError(_("That is the slot you already have."), field="slot_id")
+    service = old.service
+    _slot_checks(slot=new_slot, citizen=old.citizen, service=service, now=now)
+    new = _insert(
+        slot=new_slot,
+        citizen=old.citizen,
+        service=service,
+        by_user=by_user,
+        status=old.status,
+        now=now,
+        rescheduled_from=old,
+    )
+    _release(old, status=Booking.Status.CANCELLED, reason="rescheduled")
+    return new
+
+
+@transaction.atomic
+def booking_check_in(
+    *, code: str, institution: Institution | None = None, now: dt.datetime | None = None
+) -> Booking:
+    """The visitor has come: a booking for today, found by its code, is ``arrived``.
+
+    With ``institution``, a code for another office is refused (the visitor is at the
+    wrong place)."""
+    now = now or timezone.now()
+    found = (
+        Booking.objects.select_for_update()
+        .select_related("slot", "slot__resource", "service", "citizen")
+        .filter(code=code_normalise(code))
+        .first()
+    )
+    if found is None:
+        raise NotFound(_("No booking has this code."), field="code")
+    if institution is not None and found.slot.resource.institution_id != institution.pk:
+        raise ApplicationError(_("This booking is for another office."), field="code")
+    if found.status == Booking.Status.ARRIVED:
+        raise Conflict(_("This booking has already been checked in."), field="code")
+    if found.status != Booking.Status.BOOKED:
+        raise Conflict(
+            _("This booking is %(status)s.") % {"status": found.get_status_display()},
+            field="code",
+        )
+    zone = local_zone()
+    day = found.slot.start.astimezone(zone).date()
+    if day != now.astimezone(zone).date():
+        raise ApplicationError(
+            _("This booking is for %(day)s.") % {"day": date_format(day, "DATE_FORMAT")},
+            field="code",
+        )
+    found.status = Booking.Status.ARRIVED
+    found.arrived_at = now
+    found.save(update_fields=["status", "arrived_at", "updated_at"])
+    return found
+
+
+@transaction.atomic
+def booking_fulfil(*, booking: Booking) -> Booking:
+    """The visit took place."""
+    booking = _locked(booking)
+    if booking.status != Booking.Status.ARRIVED:
+        raise Conflict(_("Only a visitor who has arrived can be served."), field="booking_id")
+    booking.status = Booking.Status.FULFILLED
+    booking.save(update_fields=["status", "updated_at"])
+    return booking
+
+
+# --- periodic work ---------------------------------------------------------------------
+
+
+@transaction.atomic
+def holds_expire(*, now: dt.datetime) -> int:
+    """Cancel holds not confirmed in time and free their slots; returns how many."""
+    expired = list(
+        Booking.objects.filter(status=Booking.Status.PENDING, hold_expires_at__lte=now).values_list(
+            "pk", "slot_id"
+        )
+    )
+    if not expired:
+        return 0
+    count = Booking.objects.filter(
+        pk__in=[pk for pk, _slot in expired], status=Booking.Status.PENDING
+    ).update(status=Booking.Status.CANCELLED, cancelled_reason="hold expired", updated_at=now)
+    slot_ids = [slot for _pk, slot in expired]
+    still_taken = selectors.slots_taken(slot_ids=slot_ids)
+    Slot.objects.filter(pk__in=set(slot_ids) - still_taken, status=Slot.Status.BUSY).update(
+        status=Slot.Status.FREE
+    )
+    return count
+
+
+@transaction.atomic
+def noshows_mark(*, now: dt.datetime) -> int:
+    """Booked visitors who have not checked in a grace period after their start."""
+    return Booking.objects.filter(
+        status=Booking.Status.BOOKED, slot__start__lt=now - conf.noshow_grace()
+    ).update(status=Booking.Status.NOSHOW, updated_at=now)
+
+
+def _reminder_channels(citizen: Citizen) -> tuple[str, ...]:
+    channels = ["cabinet"]
+    if citizen.notify_by_email:
+        channels.append("email")
+    if citizen.notify_by_sms:
+        channels.append("sms")
+    return tuple(channels)
+
+
+def _recipient(booking: Booking) -> tuple[User | None, Citizen]:
+    """Who hears about a booking: the citizen's account, or the guardian who booked."""
+    citizen = booking.citizen
+    if citizen.user is not None:
+        return citizen.user, citizen
+    booker = booking.booked_by
+    guardian = getattr(booker, "citizen", None) if booker is not None else None
+    return booker, guardian or citizen
+
+
+def reminders_send(*, now: dt.datetime) -> int:
+    """Remind each booked visitor once, ``reminder_lead`` before the visit."""
+    notify = import_string("gorod.portal.notifications.notify")
+    due = Booking.objects.filter(
+        status=Booking.Status.BOOKED,
+        reminded_at__isnull=True,
+        slot__start__gt=now,
+        slot__start__lte=now + conf.reminder_lead(),
+    ).select_related("slot", "slot__resource__institution", "service", "citizen__user", "booked_by")
+    zone = local_zone()
+    sent = 0
+    for booking in due:
+        with transaction.atomic():
+            # The conditional update claims the reminder: two ticks never send it twice.
+            claimed = Booking.objects.filter(pk=booking.pk, reminded_at__isnull=True).update(
+                reminded_at=now
+            )
+            user, contact = _recipient(booking)
+            if not claimed or user is None:
+                continue
+            start = booking.slot.start.astimezone(zone)
+            notify(
+                user=user,
+                kind="scheduling.reminder",
+                title=_("Reminder: %(service)s on %(when)s")
+                % {
+                    "service": booking.service.name,
+                    "when": date_format(start, "DATETIME_FORMAT"),
+                },
+                body=_("%(place)s, %(address)s. Check-in code: %(code)s. Visitor: %(name)s.")
+                % {
+                    "place": booking.slot.resource.institution.name,
+                    "address": booking.slot.resource.institution.address,
+                    "code": booking.code,
+                    "name": booking.citizen.first_name,
+                },
+                link=reverse("scheduling:bookings"),
+                channels=_reminder_channels(contact),
+            )
+            sent += 1
+    return sent
+
+
+def tick(*, now: dt.datetime | None = None) -> dict[str, int]:
+    """One round of the periodic work: expire holds, mark no-shows, send reminders."""
+    now = now or timezone.now()
+    return {
+        "holds_expired": holds_expire(now=now),
+        "noshows": noshows_mark(now=now),
+        "reminders": reminders_send(now=now),
+    }
