@@ -1,0 +1,264 @@
+"""A day at an office, simulated: arrivals, bookings, no-shows, service times, the call rule.
+
+Pure: no Django. A discrete-event simulation with the same call rule the counters use
+(:mod:`gorod.queues.calling`): walk-ins arrive by a non-homogeneous Poisson process (the
+hourly rates, by thinning), booked visitors come a little before their appointment or not
+at all, some walk-ins leave before they are called, and each counter has its own pace.
+At every walk-in's arrival both estimators (:mod:`gorod.queues.estimators`) predict the
+wait, with service times learned from the services finished so far; when the visitor is
+called, the prediction meets the actual wait. The report gives each estimator's mean
+absolute error so the better one can be chosen (``GOROD_QUEUES_ESTIMATOR``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import heapq
+import random
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+from gorod.queues.calling import Waiting, ahead_of, call_order
+from gorod.queues.estimators import (
+    LES,
+    QL,
+    ServiceSample,
+    ServiceTimes,
+    estimate,
+    mean_absolute_error,
+)
+
+_MIDNIGHT = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+NO_SHOW_CALL_SECONDS = 60.0
+GAMMA_SHAPE = 2.0  # service times vary (coefficient of variation 0.71), less than exponential
+
+
+@dataclass(frozen=True)
+class DayPlan:
+    """What a day looks like. Times are minutes after midnight; ``rates`` are walk-ins per
+    hour of the day; ``mix`` weighs the services walk-ins come for."""
+
+    open_spans: Sequence[tuple[int, int]]
+    rates: Mapping[int, float]
+    mix: Mapping[int, float]
+    service_minutes: Mapping[int, float]
+    counters: Mapping[int, frozenset[int]]
+    appointments: Sequence[tuple[int, int]] = ()
+    booked_no_show: float = 0.1
+    walk_in_leaves: float = 0.03
+    priority_share: float = 0.05
+    priority_head_start_minutes: float = 30.0
+    counter_pace: Mapping[int, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Visit:
+    ticket: int
+    service: int
+    booked: bool
+    arrived: float  # seconds after midnight
+    predicted: dict[str, float]
+    waited: float | None = None  # None: did not come when called
+
+
+@dataclass(frozen=True)
+class Report:
+    arrivals: int
+    served: int
+    no_shows: int
+    mean_wait_minutes: float
+    share_within_15_minutes: float
+    mae_minutes: dict[str, float | None]
+
+    @property
+    def better(self) -> str:
+        ql, les = self.mae_minutes[QL], self.mae_minutes[LES]
+        if les is not None and (ql is None or les < ql):
+            return LES
+        return QL
+
+
+def _poisson_arrivals(plan: DayPlan, rng: random.Random) -> list[float]:
+    """Arrival times (seconds) during the open spans, by thinning a homogeneous process."""
+    peak = max(plan.rates.values(), default=0.0)
+    if peak <= 0:
+        return []
+    times: list[float] = []
+    for start, end in plan.open_spans:
+        t = start * 60.0
+        while True:
+            t += rng.expovariate(peak / 3600)
+            if t >= end * 60:
+                break
+            if rng.random() < plan.rates.get(int(t // 3600), 0.0) / peak:
+                times.append(t)
+    return times
+
+
+def _choose(weights: Mapping[int, float], rng: random.Random) -> int:
+    keys = sorted(weights)
+    return rng.choices(keys, weights=[weights[k] for k in keys])[0]
+
+
+@dataclass
+class _Day:
+    plan: DayPlan
+    rng: random.Random
+    head_start: dt.timedelta
+    waiting: dict[int, Waiting] = field(default_factory=dict)
+    leaves: set[int] = field(default_factory=set)
+    idle: set[int] = field(default_factory=set)
+    visits: dict[int, Visit] = field(default_factory=dict)
+    samples: list[ServiceSample] = field(default_factory=list)
+    last_delay: dict[int, float] = field(default_factory=dict)
+    events: list[tuple[float, int, str, int]] = field(default_factory=list)
+    sequence: int = 0
+
+    def push(self, when: float, kind: str, subject: int) -> None:
+        self.sequence += 1
+        heapq.heappush(self.events, (when, self.sequence, kind, subject))
+
+    def pool(self, service: int) -> list[int]:
+        return [c for c, services in self.plan.counters.items() if service in services]
+
+    def sharing(self, service: int) -> set[int]:
+        """The services that compete with ``service`` for the same counters."""
+        return {s for c in self.pool(service) for s in self.plan.counters[c]}
+
+    def predict(self, ticket: Waiting, now: float) -> dict[str, float]:
+        pool = self.pool(ticket.service)
+        times = ServiceTimes.learn(
+            self.samples, prior=60 * self.plan.service_minutes[ticket.service]
+        )
+        ahead = ahead_of(
+            ticket,
+            list(self.waiting.values()),
+            services=self.sharing(ticket.service),
+            priority_head_start=self.head_start,
+        )
+        return {
+            method: estimate(
+                method,
+                ahead=ahead,
+                servers=len(pool),
+                mean_service=times.pool_mean(ticket.service, pool),
+                free_servers=len(self.idle & set(pool)),
+                last_delay=self.last_delay.get(ticket.service),
+            )
+            for method in (QL, LES)
+        }
+
+    def arrive(self, ticket: Waiting, now: float) -> None:
+        self.waiting[ticket.key] = ticket
+        predicted = self.predict(ticket, now) if ticket.appointment_at is None else {}
+        self.visits[ticket.key] = Visit(
+            ticket.key, ticket.service, ticket.appointment_at is not None, now, predicted
+        )
+        for counter in sorted(self.idle):
+            if self.call(counter, now):
+                break
+
+    def call(self, counter: int, now: float) -> bool:
+        """The counter calls its next visitor; False when there is nobody for it."""
+        order = call_order(
+            self.waiting.values(),
+            services=self.plan.counters[counter],
+            now=_MIDNIGHT + dt.timedelta(seconds=now),
+            priority_head_start=self.head_start,
+        )
+        if not order:
+            self.idle.add(counter)
+            return False
+        self.idle.discard(counter)
+        ticket = self.waiting.pop(order[0].key)
+        if ticket.key in self.leaves:
+            self.push(now + NO_SHOW_CALL_SECONDS, "free", counter)
+            return True
+        visit = self.visits[ticket.key]
+        start = visit.arrived
+        if ticket.appointment_at is not None:
+            start = max(start, (ticket.appointment_at - _MIDNIGHT).total_seconds())
+        waited = now - start
+        self.visits[ticket.key] = Visit(
+            visit.ticket, visit.service, visit.booked, visit.arrived, visit.predicted, waited
+        )
+        self.last_delay[ticket.service] = waited
+        mean = (
+            60
+            * self.plan.service_minutes[ticket.service]
+            * self.plan.counter_pace.get(counter, 1.0)
+        )
+        seconds = self.rng.gammavariate(GAMMA_SHAPE, mean / GAMMA_SHAPE)
+        self.samples.append(ServiceSample(ticket.service, counter, seconds))
+        self.push(now + seconds, "free", counter)
+        return True
+
+
+def _tickets(plan: DayPlan, rng: random.Random) -> list[tuple[float, Waiting, bool]]:
+    """(arrival seconds, ticket, leaves before being called) for the whole day."""
+    arrivals: list[tuple[float, Waiting, bool]] = []
+    for t in _poisson_arrivals(plan, rng):
+        waiting = Waiting(
+            key=0,
+            service=_choose(plan.mix, rng),
+            issued_at=_MIDNIGHT + dt.timedelta(seconds=t),
+            priority=rng.random() < plan.priority_share,
+        )
+        arrivals.append((t, waiting, rng.random() < plan.walk_in_leaves))
+    for minute, service in plan.appointments:
+        if rng.random() < plan.booked_no_show:
+            continue
+        t = max(0.0, minute * 60 - rng.uniform(0, 600))
+        appointment = _MIDNIGHT + dt.timedelta(minutes=minute)
+        waiting = Waiting(
+            key=0,
+            service=service,
+            issued_at=_MIDNIGHT + dt.timedelta(seconds=t),
+            appointment_at=appointment,
+        )
+        arrivals.append((t, waiting, False))
+    arrivals.sort(key=lambda a: a[0])
+    return [
+        (t, Waiting(n, w.service, w.issued_at, w.appointment_at, w.priority, n), leaves)
+        for n, (t, w, leaves) in enumerate(arrivals, start=1)
+    ]
+
+
+def simulate(plan: DayPlan, *, seed: int) -> Report:
+    """Run the day once; deterministic for a seed."""
+    rng = random.Random(seed)  # noqa: S311  (a simulation, not a secret)
+    day = _Day(plan, rng, dt.timedelta(minutes=plan.priority_head_start_minutes))
+    day.idle = set(plan.counters)
+    tickets = {}
+    for t, ticket, leaves in _tickets(plan, rng):
+        tickets[ticket.key] = ticket
+        if leaves:
+            day.leaves.add(ticket.key)
+        day.push(t, "arrive", ticket.key)
+    while day.events:
+        now, _seq, kind, subject = heapq.heappop(day.events)
+        if kind == "arrive":
+            day.arrive(tickets[subject], now)
+        else:
+            day.call(subject, now)
+    return _report(list(day.visits.values()))
+
+
+def _report(visits: list[Visit]) -> Report:
+    served = [v for v in visits if v.waited is not None]
+    waits = [v.waited for v in served if v.waited is not None]
+    walk_ins = [v for v in served if not v.booked and v.predicted]
+    mae = {
+        method: mean_absolute_error(
+            (v.predicted[method], v.waited) for v in walk_ins if v.waited is not None
+        )
+        for method in (QL, LES)
+    }
+    return Report(
+        arrivals=len(visits),
+        served=len(served),
+        no_shows=len(visits) - len(served),
+        mean_wait_minutes=sum(waits) / len(waits) / 60 if waits else 0.0,
+        share_within_15_minutes=sum(1 for w in waits if w <= 900) / len(waits) if waits else 1.0,
+        mae_minutes={k: None if v is None else v / 60 for k, v in mae.items()},
+    )
