@@ -1,7 +1,211 @@
-"""``/api/v1/scheduling/``."""
+"""``/api/v1/scheduling/``: services, free slots, and the citizen's bookings.
 
-from __future__ import annotations
+A booking is held (``POST /bookings``) and then confirmed, or booked at once with
+``"confirm": true``. A slot someone else has just taken is a 409 whose ``extra.nearest``
+lists the nearest free slots of the same service at the same place.
+"""
 
-from ninja import Router
+# No ``from __future__ import annotations``: Ninja's pagination reads the parameters'
+# annotations at run time, outside this module's namespace.
+import datetime as dt
+from typing import Annotated
+
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils.translation import gettext as _
+from ninja import Field, Router, Schema
+from ninja.errors import AuthenticationError
+from ninja.pagination import paginate
+from ninja.responses import Status
+
+from gorod.errors import ApplicationError
+from gorod.people.models import User
+from gorod.places.models import Institution
+from gorod.scheduling import selectors, services
+from gorod.scheduling.models import Booking, Service, Slot
+from gorod.schemas import ErrorOut, Pages
 
 router = Router(tags=["scheduling"])
+
+Key = Annotated[int, Field(ge=1, le=2**63 - 1)]
+MAX_RANGE_DAYS = 62
+
+
+def errors(*statuses: int) -> dict[int, type[ErrorOut]]:
+    return dict.fromkeys(statuses, ErrorOut)
+
+
+def _user(request: HttpRequest) -> User:
+    user = getattr(request, "auth", None)
+    if not isinstance(user, User):
+        raise AuthenticationError
+    return user
+
+
+class ServiceOut(Schema):
+    id: int
+    code: str
+    name: str
+    duration_minutes: int
+    description: str
+
+
+class InstitutionOut(Schema):
+    id: int
+    name: str
+    kind: str
+    address: str
+    district: str = Field(alias="district.name")
+
+
+class SlotOut(Schema):
+    id: int
+    start: dt.datetime
+    end: dt.datetime
+    status: str
+    resource: str = Field(alias="resource.name")
+    institution_id: int = Field(alias="resource.institution_id")
+
+
+class BookingOut(Schema):
+    id: int
+    status: str
+    code: str
+    citizen_id: int
+    service_id: int
+    service: str = Field(alias="service.name")
+    slot: SlotOut
+    institution: str = Field(alias="slot.resource.institution.name")
+    address: str = Field(alias="slot.resource.institution.address")
+    hold_expires_at: dt.datetime | None
+    rescheduled_from_id: int | None
+    cancelled_reason: str
+    created_at: dt.datetime
+
+
+class HoldIn(Schema):
+    slot_id: Key
+    service_id: Key
+    citizen_id: Key | None = Field(None, description="a child in your care; yourself when left out")
+    confirm: bool = Field(False, description="book at once instead of holding")
+
+
+class CancelIn(Schema):
+    reason: str = Field("", max_length=200)
+
+
+class RescheduleIn(Schema):
+    slot_id: Key
+
+
+@router.get("/services", response={200: list[ServiceOut], **errors(404, 422)}, auth=None)
+def services_list(request: HttpRequest, institution_id: Key | None = None) -> QuerySet[Service]:
+    """Services that can be booked, everywhere or at one institution."""
+    institution = (
+        selectors.institution_get(institution_id=institution_id) if institution_id else None
+    )
+    return selectors.services_offered(institution=institution)
+
+
+@router.get(
+    "/services/{service_id}/institutions",
+    response={200: list[InstitutionOut], **errors(404, 422)},
+    auth=None,
+)
+def service_institutions(request: HttpRequest, service_id: Key) -> QuerySet[Institution]:
+    """Where a service is offered."""
+    return selectors.institutions_offering(service=selectors.service_get(service_id=service_id))
+
+
+def _range(date_from: dt.date | None, date_to: dt.date | None) -> tuple[dt.datetime, dt.datetime]:
+    zone = services.local_zone()
+    first = date_from or dt.datetime.now(zone).date()
+    last = date_to or first + dt.timedelta(days=6)
+    if last < first:
+        raise ApplicationError(_("The end date is before the start date."), field="date_to")
+    if (last - first).days >= MAX_RANGE_DAYS:
+        raise ApplicationError(
+            _("Ask for at most %(days)d days at a time.") % {"days": MAX_RANGE_DAYS},
+            field="date_to",
+        )
+    start = dt.datetime.combine(first, dt.time(), tzinfo=zone)
+    return start, dt.datetime.combine(last + dt.timedelta(days=1), dt.time(), tzinfo=zone)
+
+
+@router.get("/slots", response={200: list[SlotOut], **errors(400, 404, 422)}, auth=None)
+@paginate(Pages)
+def slots(
+    request: HttpRequest,
+    service_id: Key,
+    institution_id: Key | None = None,
+    date_from: dt.date | None = None,
+    date_to: dt.date | None = None,
+) -> QuerySet[Slot]:
+    """Free slots for a service, earliest first, between two local dates (inclusive;
+    from today and for a week when left out)."""
+    service = selectors.service_get(service_id=service_id)
+    institution = (
+        selectors.institution_get(institution_id=institution_id) if institution_id else None
+    )
+    start, end = _range(date_from, date_to)
+    return selectors.slots_free(service=service, institution=institution, start=start, end=end)
+
+
+@router.get("/bookings", response={200: list[BookingOut], **errors(401, 422)})
+@paginate(Pages)
+def bookings(request: HttpRequest, current: bool = True) -> QuerySet[Booking]:
+    """Your bookings and your children's: coming ones, or (``current=false``) the history."""
+    return selectors.bookings_of(user=_user(request), current=current)
+
+
+@router.get("/bookings/{booking_id}", response={200: BookingOut, **errors(401, 404, 422)})
+def booking(request: HttpRequest, booking_id: Key) -> Booking:
+    return selectors.booking_get(user=_user(request), booking_id=booking_id)
+
+
+@router.post("/bookings", response={201: BookingOut, **errors(400, 401, 404, 409, 422)})
+def booking_hold(request: HttpRequest, payload: HoldIn) -> Status[Booking]:
+    """Hold a slot for yourself or a child in your care (or book it at once)."""
+    user = _user(request)
+    citizen = selectors.citizen_for(user=user, citizen_id=payload.citizen_id)
+    booking = services.booking_hold(
+        slot=selectors.slot_get(slot_id=payload.slot_id),
+        citizen=citizen,
+        service=selectors.service_get(service_id=payload.service_id),
+        by_user=user,
+        confirm=payload.confirm,
+    )
+    return Status(201, booking)
+
+
+@router.post(
+    "/bookings/{booking_id}/confirm", response={200: BookingOut, **errors(401, 404, 409, 422)}
+)
+def booking_confirm(request: HttpRequest, booking_id: Key) -> Booking:
+    """Confirm a hold before it expires."""
+    user = _user(request)
+    found = selectors.booking_get(user=user, booking_id=booking_id)
+    return services.booking_confirm(booking=found, by_user=user)
+
+
+@router.post(
+    "/bookings/{booking_id}/cancel", response={200: BookingOut, **errors(401, 404, 409, 422)}
+)
+def booking_cancel(request: HttpRequest, booking_id: Key, payload: CancelIn) -> Booking:
+    """Cancel a hold or a booking; the slot is free for others."""
+    user = _user(request)
+    found = selectors.booking_get(user=user, booking_id=booking_id)
+    return services.booking_cancel(booking=found, by_user=user, reason=payload.reason)
+
+
+@router.post(
+    "/bookings/{booking_id}/reschedule",
+    response={200: BookingOut, **errors(400, 401, 404, 409, 422)},
+)
+def booking_reschedule(request: HttpRequest, booking_id: Key, payload: RescheduleIn) -> Booking:
+    """Move a booking to another slot of the same service; the answer is the new booking.
+    If the new slot is taken, the old booking stays as it was."""
+    user = _user(request)
+    found = selectors.booking_get(user=user, booking_id=booking_id)
+    new_slot = selectors.slot_get(slot_id=payload.slot_id)
+    return services.booking_reschedule(booking=found, new_slot=new_slot, by_user=user)

@@ -7,8 +7,11 @@ import datetime as dt
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from gorod.people.scope import restrict
+from gorod.errors import ApplicationError, NotFound
+from gorod.people.models import Citizen, User
+from gorod.people.scope import citizens_acted_for, restrict
 from gorod.places.models import Institution
 from gorod.scheduling.models import ACTIVE_STATUSES, Booking, Service, Slot
 
@@ -110,3 +113,51 @@ def slots_taken(*, slot_ids: list[int]) -> set[int]:
             "slot_id", flat=True
         )
     )
+
+
+def service_get(*, service_id: int) -> Service:
+    service = Service.objects.filter(pk=service_id, is_active=True).first()
+    if service is None:
+        raise NotFound(_("No such service."), field="service_id")
+    return service
+
+
+def institution_get(*, institution_id: int) -> Institution:
+    institution = Institution.objects.filter(pk=institution_id, is_active=True).first()
+    if institution is None:
+        raise NotFound(_("No such institution."), field="institution_id")
+    return institution
+
+
+def slot_get(*, slot_id: int) -> Slot:
+    slot = Slot.objects.select_related("resource", "resource__institution").filter(pk=slot_id)
+    found = slot.first()
+    if found is None:
+        raise NotFound(_("No such slot."), field="slot_id")
+    return found
+
+
+def booking_get(*, user: AbstractBaseUser | AnonymousUser, booking_id: int) -> Booking:
+    """One of the bookings ``user`` acts for; someone else's is as good as missing."""
+    found = restrict(_bookings(), user, citizen="citizen").filter(pk=booking_id).first()
+    if found is None:
+        raise NotFound(_("No such booking."), field="booking_id")
+    return found
+
+
+def citizen_for(*, user: User, citizen_id: int | None) -> Citizen:
+    """The citizen to book for: the user's own record, or a child in their care."""
+    acted_for = citizens_acted_for(user)
+    citizen = (
+        acted_for.filter(user=user).first()
+        if citizen_id is None
+        else acted_for.filter(pk=citizen_id).first()
+    )
+    if citizen is None:
+        message = (
+            _("Only a resident with a citizen record can book.")
+            if citizen_id is None
+            else _("You can book only for yourself or a child in your care.")
+        )
+        raise ApplicationError(message, field="citizen_id")
+    return citizen
