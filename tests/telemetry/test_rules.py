@@ -142,6 +142,14 @@ def test_flag_fires_on_tamper_and_clears_when_reset() -> None:
     assert verdict("flag", {"value": 1}, hourly([1, 0])).status is Status.CLEAR
 
 
+def test_a_flag_sent_only_while_raised_clears_once_it_is_old() -> None:
+    rule = {"value": 1, "hold_s": 2 * 3600}
+    series = hourly([1, 1])
+    last = int(series.ts[-1])
+    assert verdict("flag", rule, series, now_us=last + HOUR).status is Status.FIRING
+    assert verdict("flag", rule, series, now_us=last + 3 * HOUR).status is Status.CLEAR
+
+
 @pytest.mark.parametrize("kind", ["threshold", "rate", "persistence", "flag"])
 def test_no_readings_is_unknown(kind: str) -> None:
     params = {

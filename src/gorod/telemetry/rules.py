@@ -11,7 +11,8 @@ microseconds since the epoch, UTC, ascending) or only its latest value. Five kin
   for at least ``duration_s`` ("flow never zero for 24 hours" is a possible leak); ``on``
   ``increase`` tests the increase between consecutive readings of a cumulative meter;
 - silence: no reading for ``after_s`` seconds;
-- flag: the latest value equals a flag value (tamper = 1).
+- flag: the latest value equals a flag value (tamper = 1); with ``hold_s`` only while that
+  reading is recent, for devices that send a flag only while it is raised.
 
 Each evaluation returns a verdict, firing, clear or unknown (not enough data to say), with a
 reason code and the evidence: the readings it looked at and the figures it compared. Pure:
@@ -123,6 +124,9 @@ class Silence:
 @dataclass(frozen=True)
 class Flag:
     value: float = 1.0
+    hold_s: int | None = None
+    """A device that sends a flag only while it is raised: the flag counts as set for this
+    long after its latest reading."""
 
 
 Params = Threshold | Rate | Persistence | Silence | Flag
@@ -200,7 +204,7 @@ _KNOWN = {
     Kind.RATE: {"op", "per_hour", "window_s"},
     Kind.PERSISTENCE: {"op", "value", "duration_s", "on", "max_gap_s"},
     Kind.SILENCE: {"after_s"},
-    Kind.FLAG: {"value"},
+    Kind.FLAG: {"value", "hold_s"},
 }
 
 
@@ -240,7 +244,8 @@ def parse(kind: str, params: Mapping[str, Any]) -> Params:
         case Kind.SILENCE:
             return Silence(_seconds(params, "after_s"))
         case Kind.FLAG:
-            return Flag(_number(params, "value", 1.0))
+            hold = None if params.get("hold_s") is None else _seconds(params, "hold_s")
+            return Flag(_number(params, "value", 1.0), hold)
 
 
 def history_s(params: Params) -> int:
@@ -274,7 +279,7 @@ def evaluate(
         case Persistence():
             return _persistence(params, series)
         case Flag():
-            return _flag(params, series)
+            return _flag(params, series, now_us)
     raise TypeError(params)  # pragma: no cover - the match covers every kind
 
 
@@ -361,8 +366,9 @@ def _silence(params: Silence, series: Series, now_us: int, active_since_us: int 
     return Verdict(Status.CLEAR, Reason.REPORTING, evidence)
 
 
-def _flag(params: Flag, series: Series) -> Verdict:
+def _flag(params: Flag, series: Series, now_us: int) -> Verdict:
     evidence = {**_readings(series.since(int(series.ts[-1]))), "flag": params.value}
-    if series.values[-1] == params.value:
+    held = params.hold_s is None or now_us - int(series.ts[-1]) <= params.hold_s * US_PER_S
+    if held and series.values[-1] == params.value:
         return Verdict(Status.FIRING, Reason.FLAG_SET, evidence)
     return Verdict(Status.CLEAR, Reason.FLAG_UNSET, evidence)
