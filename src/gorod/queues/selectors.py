@@ -1,0 +1,389 @@
+"""Reads: offices and their hours, the waiting line, a ticket's position, the board, stats."""
+
+from __future__ import annotations
+
+import datetime as dt
+import zoneinfo
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from gorod.errors import NotFound
+from gorod.people.scope import restrict
+from gorod.places.hours import WEEKDAYS
+from gorod.places.models import Institution
+from gorod.queues import conf
+from gorod.queues.calling import Waiting, ahead_of
+from gorod.queues.estimators import ServiceSample, ServiceTimes, estimate
+from gorod.queues.models import Counter, Office, QueueService, Shift, Ticket
+from gorod.queues.staffing import arrivals_forecast, counters_needed
+from gorod.scheduling.calendars import shorten
+from gorod.scheduling.models import CalendarException
+
+HISTORY_DAYS = 28
+OPEN = (Ticket.Status.WAITING, Ticket.Status.CALLED, Ticket.Status.SERVING)
+AT_COUNTER = (Ticket.Status.CALLED, Ticket.Status.SERVING)
+
+
+def local_zone() -> zoneinfo.ZoneInfo:
+    return zoneinfo.ZoneInfo(settings.TIME_ZONE)
+
+
+def local_day(moment: dt.datetime) -> dt.date:
+    return moment.astimezone(local_zone()).date()
+
+
+# --- offices and their hours -----------------------------------------------------------
+
+
+def offices_listed() -> QuerySet[Office]:
+    return (
+        Office.objects.filter(is_active=True)
+        .select_related("district")
+        .order_by("district__name", "kind", "name")
+    )
+
+
+def office_get(*, office_id: int) -> Office:
+    office = Office.objects.filter(pk=office_id, is_active=True).first()
+    if office is None:
+        raise NotFound(_("No such office."), field="office_id")
+    return office
+
+
+def services_of(*, office: Institution) -> QuerySet[QueueService]:
+    """The services an office offers: its own and those of every office of its kind."""
+    return QueueService.objects.filter(
+        Q(office=office) | Q(office__isnull=True, institution_kind=office.kind), is_active=True
+    ).order_by("letter")
+
+
+def service_get(*, office: Institution, service_id: int) -> QueueService:
+    service = services_of(office=office).filter(pk=service_id).first()
+    if service is None:
+        raise NotFound(_("This office does not offer that service."), field="service_id")
+    return service
+
+
+def _time(text: str) -> dt.time:
+    hours, minutes = (int(part) for part in text.split(":"))
+    return dt.time.max if hours == 24 else dt.time(hours, minutes)
+
+
+def office_hours_on(*, office: Institution, day: dt.date) -> list[tuple[dt.time, dt.time]]:
+    """The office's open intervals on ``day``: its weekly hours changed by the production
+    calendar (a day off, a shortened day, a Saturday worked as a Monday)."""
+    exception = CalendarException.objects.filter(date=day, resource__isnull=True).first()
+    weekday = WEEKDAYS[day.weekday()]
+    if exception is not None and exception.kind == CalendarException.Kind.HOLIDAY:
+        return []
+    if exception is not None and exception.kind == CalendarException.Kind.WORKING_DAY:
+        weekday = WEEKDAYS[0]
+    spans = [(_time(a), _time(b)) for a, b in (office.opening_hours or {}).get(weekday, [])]
+    if exception is not None and exception.kind == CalendarException.Kind.SHORT:
+        spans = shorten(spans, exception.hours_shorter)
+    return spans
+
+
+def office_is_open(*, office: Institution, at: dt.datetime) -> bool:
+    local = at.astimezone(local_zone())
+    moment = local.time()
+    return any(a <= moment < b for a, b in office_hours_on(office=office, day=local.date()))
+
+
+# --- counters and clerks ---------------------------------------------------------------
+
+
+def counters_of(*, office: Institution) -> QuerySet[Counter]:
+    return Counter.objects.filter(office=office, is_active=True).prefetch_related("services")
+
+
+def counters_for(*, user: AbstractBaseUser | AnonymousUser) -> QuerySet[Counter]:
+    """The counters an official may work at or look at (their own institution)."""
+    return restrict(counters_of_all(), user, institution="office")
+
+
+def counters_of_all() -> QuerySet[Counter]:
+    return Counter.objects.filter(is_active=True).select_related("office")
+
+
+def counter_get(*, user: AbstractBaseUser | AnonymousUser, counter_id: int) -> Counter:
+    counter = counters_for(user=user).filter(pk=counter_id).first()
+    if counter is None:
+        raise NotFound(_("No such counter at your office."), field="counter_id")
+    return counter
+
+
+def shift_open_at(*, counter: Counter) -> Shift | None:
+    return Shift.objects.filter(counter=counter, end__isnull=True).select_related("clerk").first()
+
+
+def counters_staffed(*, office: Institution, at: dt.datetime) -> list[Counter]:
+    """Counters with a clerk on shift at ``at``."""
+    on_shift = Shift.objects.filter(counter__office=office, start__lte=at).filter(
+        Q(end__isnull=True) | Q(end__gt=at)
+    )
+    return list(counters_of(office=office).filter(pk__in=on_shift.values("counter_id")))
+
+
+# --- the line --------------------------------------------------------------------------
+
+
+def waiting_of(ticket: Ticket) -> Waiting:
+    return Waiting(
+        key=ticket.pk,
+        service=ticket.service_id,
+        issued_at=ticket.issued_at,
+        appointment_at=ticket.appointment_at,
+        priority=bool(ticket.priority),
+        number=ticket.number,
+    )
+
+
+def tickets_waiting(*, office: Institution, day: dt.date) -> list[Ticket]:
+    return list(
+        Ticket.objects.filter(office=office, day=day, status=Ticket.Status.WAITING).select_related(
+            "service"
+        )
+    )
+
+
+def ticket_by_token(*, token: str) -> Ticket:
+    ticket = (
+        Ticket.objects.filter(token=token).select_related("office", "service", "counter").first()
+    )
+    if ticket is None:
+        raise NotFound(_("No such ticket."), field="token")
+    return ticket
+
+
+def ticket_for_counter(*, counter: Counter, ticket_id: int) -> Ticket:
+    ticket = Ticket.objects.filter(pk=ticket_id, office_id=counter.office_id).first()
+    if ticket is None:
+        raise NotFound(_("No such ticket at this office."), field="ticket_id")
+    return ticket
+
+
+def ticket_current(*, counter: Counter) -> Ticket | None:
+    return (
+        Ticket.objects.filter(counter=counter, status__in=AT_COUNTER)
+        .select_related("service")
+        .first()
+    )
+
+
+def sharing_services(*, office: Institution, service_id: int) -> set[int]:
+    """Services competing with ``service_id`` for the same counters (itself included)."""
+    counters = Counter.objects.filter(office=office, is_active=True, services=service_id)
+    shared = set(QueueService.objects.filter(counters__in=counters).values_list("pk", flat=True))
+    return shared | {service_id}
+
+
+def waited_seconds(
+    issued: dt.datetime, appointment: dt.datetime | None, called: dt.datetime | None
+) -> float | None:
+    """How long a visitor waited for a counter: from arrival, or from their appointment
+    when they came early."""
+    if called is None:
+        return None
+    return (called - max(issued, appointment or issued)).total_seconds()
+
+
+def served_seconds(
+    called: dt.datetime | None, served: dt.datetime | None, finished: dt.datetime | None
+) -> float | None:
+    begin = served or called
+    if begin is None or finished is None:
+        return None
+    return (finished - begin).total_seconds()
+
+
+def service_times(*, office: Institution, now: dt.datetime) -> ServiceTimes:
+    """Service times learned from the office's finished tickets of the last weeks."""
+    done = Ticket.objects.filter(
+        office=office,
+        status=Ticket.Status.DONE,
+        finished_at__gte=now - dt.timedelta(days=HISTORY_DAYS),
+        counter__isnull=False,
+    ).values_list("service_id", "counter_id", "called_at", "served_at", "finished_at")
+    samples = [
+        ServiceSample(service, counter, seconds)
+        for service, counter, called, served, finished in done
+        if counter is not None and (seconds := served_seconds(called, served, finished)) is not None
+    ]
+    return ServiceTimes.learn(samples, prior=15 * 60)
+
+
+def last_delay(*, office: Institution, services: set[int], day: dt.date) -> float | None:
+    """Seconds the last visitor to reach a counter (for these services) waited."""
+    last = (
+        Ticket.objects.filter(
+            office=office, day=day, service_id__in=services, called_at__isnull=False
+        )
+        .order_by("-called_at")
+        .values_list("called_at", "issued_at", "appointment_at")
+        .first()
+    )
+    if last is None:
+        return None
+    called, issued, appointment = last
+    return waited_seconds(issued, appointment, called)
+
+
+@dataclass(frozen=True)
+class Position:
+    ahead: int
+    counters: int
+    wait_seconds: float | None  # None: no counter is open for it
+
+    @property
+    def wait_minutes(self) -> int | None:
+        if self.wait_seconds is None:
+            return None
+        return round(self.wait_seconds / 60)
+
+
+def ticket_position(*, ticket: Ticket, now: dt.datetime | None = None) -> Position:
+    """How many are ahead of a waiting ticket and how long it should wait."""
+    now = now or timezone.now()
+    office = Office.objects.get(pk=ticket.office_id)
+    shared = sharing_services(office=office, service_id=ticket.service_id)
+    waiting = [waiting_of(t) for t in tickets_waiting(office=office, day=ticket.day)]
+    ahead = ahead_of(
+        waiting_of(ticket), waiting, services=shared, priority_head_start=conf.priority_head_start()
+    )
+    staffed = [
+        c
+        for c in counters_staffed(office=office, at=now)
+        if ticket.service_id in {s.pk for s in c.services.all()}
+    ]
+    if not staffed:
+        return Position(ahead, 0, None)
+    busy = set(
+        Ticket.objects.filter(counter__in=staffed, status__in=AT_COUNTER).values_list(
+            "counter_id", flat=True
+        )
+    )
+    times = service_times(office=office, now=now)
+    seconds = estimate(
+        conf.estimator(),
+        ahead=ahead,
+        servers=len(staffed),
+        mean_service=times.pool_mean(
+            ticket.service_id,
+            [c.pk for c in staffed],
+            prior=ticket.service.average_minutes * 60,
+        ),
+        free_servers=len(staffed) - len(busy),
+        last_delay=last_delay(office=office, services=shared, day=ticket.day),
+        waited=(now - ticket.issued_at).total_seconds(),
+    )
+    return Position(ahead, len(staffed), seconds)
+
+
+# --- the board and the day's figures ---------------------------------------------------
+
+
+def board(*, office: Institution, day: dt.date, recent: int = 8) -> list[Ticket]:
+    """Tickets now at a counter, most recently called first, then the last few served."""
+    return list(
+        Ticket.objects.filter(office=office, day=day, called_at__isnull=False)
+        .exclude(status=Ticket.Status.CANCELLED)
+        .select_related("counter")
+        .order_by("-called_at")[:recent]
+    )
+
+
+@dataclass(frozen=True)
+class DayStats:
+    issued: int
+    waiting: int
+    served: int
+    no_shows: int
+    mean_wait_minutes: float | None
+    mean_service_minutes: float | None
+
+
+def day_stats(*, office: Institution, day: dt.date) -> DayStats:
+    tickets = Ticket.objects.filter(office=office, day=day)
+    counts = tickets.aggregate(
+        issued=Count("pk"),
+        waiting=Count("pk", filter=Q(status=Ticket.Status.WAITING)),
+        served=Count("pk", filter=Q(status=Ticket.Status.DONE)),
+        no_shows=Count("pk", filter=Q(status=Ticket.Status.NO_SHOW)),
+    )
+    rows = tickets.filter(called_at__isnull=False).values_list(
+        "issued_at", "appointment_at", "called_at", "served_at", "finished_at", "status"
+    )
+    waits: list[float] = []
+    services: list[float] = []
+    for issued, appointment, called, served, finished, status in rows:
+        if (wait := waited_seconds(issued, appointment, called)) is not None:
+            waits.append(wait / 60)
+        service = served_seconds(called, served, finished)
+        if status == Ticket.Status.DONE and service is not None:
+            services.append(service / 60)
+    return DayStats(
+        issued=counts["issued"],
+        waiting=counts["waiting"],
+        served=counts["served"],
+        no_shows=counts["no_shows"],
+        mean_wait_minutes=sum(waits) / len(waits) if waits else None,
+        mean_service_minutes=sum(services) / len(services) if services else None,
+    )
+
+
+@dataclass(frozen=True)
+class HourAdvice:
+    hour: int
+    arrivals: float
+    needed: int
+    staffed: int
+
+
+def staffing_advice(*, office: Institution, day: dt.date) -> list[HourAdvice]:
+    """Per opening hour of ``day``: forecast arrivals (from the last weeks' tickets), the
+    counters Erlang C says meet the target, and the counters scheduled."""
+    since = day - dt.timedelta(days=HISTORY_DAYS)
+    history = Ticket.objects.filter(office=office, day__gte=since, day__lt=day)
+    zone = local_zone()
+    arrivals = [t.astimezone(zone) for t in history.values_list("issued_at", flat=True)]
+    days = set(history.values_list("day", flat=True).distinct())
+    forecast = arrivals_forecast(arrivals, days=days).for_day(day)
+    now = timezone.now()
+    times = service_times(office=office, now=now)
+    offered = list(services_of(office=office))
+    mix = dict(
+        history.values_list("service_id").annotate(n=Count("pk")).values_list("service_id", "n")
+    )
+    total = sum(mix.values())
+    mean_minutes = (
+        sum(times.mean(s.pk, prior=s.average_minutes * 60) * mix.get(s.pk, 0) for s in offered)
+        / total
+        / 60
+        if total
+        else 15.0
+    )
+    advice = []
+    for start, end in office_hours_on(office=office, day=day):
+        for hour in range(start.hour, end.hour + (end.minute > 0)):
+            moment = dt.datetime.combine(day, dt.time(hour, 30), tzinfo=zone)
+            rate = forecast.get(hour, 0.0)
+            advice.append(
+                HourAdvice(
+                    hour=hour,
+                    arrivals=rate,
+                    needed=counters_needed(
+                        arrivals_per_hour=rate,
+                        mean_service_minutes=mean_minutes,
+                        target_minutes=conf.target_minutes(),
+                        target_share=conf.target_share(),
+                    ),
+                    staffed=len(counters_staffed(office=office, at=moment)),
+                )
+            )
+    return sorted({a.hour: a for a in advice}.values(), key=lambda a: a.hour)
