@@ -1,0 +1,28 @@
+"""The booking benchmark's bookkeeping: which slots clients still try, and its figures."""
+
+from __future__ import annotations
+
+import pytest
+
+from gorod.scheduling.bench import Board, Stats, _databases
+
+
+def test_the_window_skips_taken_slots_in_order() -> None:
+    board = Board([(1, 9), (2, 9), (3, 8), (4, 8)])
+    board.taken.update({1, 3})
+    assert board.window(2) == [(2, 9), (4, 8)]
+    board.taken.update({2, 4})
+    assert board.window(2) == []
+
+
+def test_percentiles_are_in_milliseconds() -> None:
+    stats = Stats(latencies=[0.001 * n for n in range(1, 101)])
+    assert stats.percentile(50) == 51.0
+    assert stats.percentile(99) == 100.0
+
+
+def test_postgresql_without_a_database_url_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    with pytest.raises(ValueError, match="DATABASE_URL"):
+        _databases("postgresql")
+    assert _databases("auto") == ["sqlite"]
