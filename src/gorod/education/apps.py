@@ -1,8 +1,51 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
+CATALOGUE = ["programme", "territory", "round"]
+
 
 class EducationConfig(AppConfig):
     name = "gorod.education"
     label = "education"
     verbose_name = _("Education")
+
+    citizen_tiles = [
+        {
+            "title": _("Kindergartens, schools and clubs"),
+            "url_name": "education:apply",
+            "description": _("Apply for your child and follow the result."),
+        },
+    ]
+    public_tiles = [
+        {
+            "title": _("Enrolment rounds"),
+            "url_name": "education:rounds",
+            "description": _("Open rounds, and how each round was decided: seed and hashes."),
+        },
+    ]
+    official_tiles = [
+        {
+            "title": _("Admitted children"),
+            "url_name": "education:admitted",
+            "description": _("Who has a place at your institution; export as CSV."),
+            "roles": ["school_admin"],
+        },
+        {
+            "title": _("Demand and places"),
+            "url_name": "education:demand",
+            "description": _("Applications against places, district by district, on a map."),
+            "roles": ["education_officer", "city_admin", "analyst"],
+        },
+    ]
+    role_permissions = {
+        "city_admin": [
+            f"education.{verb}_{model}" for model in CATALOGUE for verb in ("view", "add", "change")
+        ]
+        + ["education.view_run", "education.view_cutoff"],
+        "school_admin": ["education.view_programme", "education.view_territory"],
+        "education_officer": [
+            "education.view_programme",
+            "education.view_territory",
+            "education.view_round",
+        ],
+    }

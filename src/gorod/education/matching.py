@@ -204,7 +204,7 @@ def explain(instance: Instance, outcome: Outcome, applicant: int) -> list[Reject
             rejections.append(Rejection(programme, Reason.NO_PLACES, group, lottery, None, None))
             continue
         cutoff_group = int(outcome.cutoff_group[programme])
-        reason = Reason.HIGHER_GROUP if group > cutoff_group else Reason.LOTTERY
+        reason = rejection_reason(capacity=1, group=group, cutoff_group=cutoff_group)
         rejections.append(
             Rejection(
                 programme,
@@ -216,6 +216,15 @@ def explain(instance: Instance, outcome: Outcome, applicant: int) -> list[Reject
             )
         )
     return rejections
+
+
+def rejection_reason(*, capacity: int, group: int, cutoff_group: int) -> Reason:
+    """Why a programme that took no more applicants refused one of ``group``: it has no
+    places, its last admitted applicant was of a better group, or of the same group with a
+    better lottery number (stability leaves no other case)."""
+    if capacity == 0:
+        return Reason.NO_PLACES
+    return Reason.HIGHER_GROUP if group > cutoff_group else Reason.LOTTERY
 
 
 def input_sha256(

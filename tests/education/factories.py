@@ -1,0 +1,69 @@
+"""Factories for enrolment: programmes, open rounds, and children of an exact age."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import factory
+from django.utils import timezone
+
+from gorod.education import rules
+from gorod.education.models import Kind, Programme, Round
+from gorod.people.models import Citizen
+from tests.people.factories import child_of
+from tests.places.factories import InstitutionFactory
+
+YEAR = 2027
+
+
+class ProgrammeFactory(factory.django.DjangoModelFactory[Programme]):
+    """A kindergarten group for children from 3 to 4 years old."""
+
+    class Meta:
+        model = Programme
+
+    institution = factory.SubFactory(InstitutionFactory, kind="kindergarten")
+    kind = Kind.KINDERGARTEN
+    name = factory.Sequence(lambda n: f"Группа {n}")
+    year = YEAR
+    min_age_months = 36
+    max_age_months = 48
+    schedule = "пн–пт 7:00–19:00"
+    capacity = 2
+
+
+def school_programme(**kwargs: object) -> Programme:
+    return ProgrammeFactory.create(
+        institution=kwargs.pop("institution", None) or InstitutionFactory.create(kind="school"),
+        kind=Kind.SCHOOL,
+        min_age_months=78,
+        max_age_months=97,
+        **kwargs,
+    )
+
+
+class RoundFactory(factory.django.DjangoModelFactory[Round]):
+    """A kindergarten round, open now."""
+
+    class Meta:
+        model = Round
+
+    kind = Kind.KINDERGARTEN
+    year = YEAR
+    name = factory.Sequence(lambda n: f"Приём в детские сады {n}")
+    opens_at = factory.LazyFunction(lambda: timezone.now() - dt.timedelta(days=1))
+    closes_at = factory.LazyFunction(lambda: timezone.now() + dt.timedelta(days=1))
+    max_choices = 3
+    status = Round.Status.OPEN
+
+
+def born_months_before(months: int, year: int = YEAR) -> dt.date:
+    """A birth date that makes a child exactly ``months`` old on 1 September of ``year``."""
+    total = year * 12 + 8 - months
+    born = dt.date(total // 12, total % 12 + 1, 1)
+    assert rules.months_on(born, rules.school_year_start(year)) == months
+    return born
+
+
+def kid_of(parent: Citizen, months: int = 40, **kwargs: object) -> Citizen:
+    return child_of(parent, birth_date=born_months_before(months), **kwargs)
