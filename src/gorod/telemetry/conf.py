@@ -1,0 +1,51 @@
+"""Telemetry settings: each read from ``settings.GOROD_TELEMETRY_<NAME>`` or the environment."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from django.conf import settings
+
+
+def _setting(name: str, default: str) -> str:
+    value = getattr(settings, f"GOROD_TELEMETRY_{name}", None)
+    if value is None:
+        value = os.environ.get(f"GOROD_TELEMETRY_{name}", default)
+    return str(value)
+
+
+def table_uri() -> str:
+    """Where the telemetry table lives: a path (relative to the project) or an object-store URL."""
+    value = _setting("TABLE", str(Path(settings.VAR_DIR) / "telemetry"))
+    if "://" in value:
+        return value
+    path = Path(value)
+    if not path.is_absolute():
+        path = Path(settings.BASE_DIR) / path
+    return str(path)
+
+
+def raw_days() -> int:
+    """How many days raw readings are kept; hourly and daily roll-ups are kept for good."""
+    return int(_setting("RAW_DAYS", "90"))
+
+
+def max_future_seconds() -> int:
+    """A reading may be stamped at most this far ahead of the server's clock."""
+    return int(_setting("MAX_FUTURE_SECONDS", "600"))
+
+
+def max_message_bytes() -> int:
+    """The largest MQTT message accepted; bigger ones are dead letters (``oversize``)."""
+    return int(_setting("MAX_MESSAGE_BYTES", str(1024 * 1024)))
+
+
+def max_bulk_bytes() -> int:
+    """The largest HTTP bulk body accepted."""
+    return int(_setting("MAX_BULK_BYTES", str(256 * 1024 * 1024)))
+
+
+def registry_ttl_seconds() -> float:
+    """How long a process trusts its cached copy of the device registry."""
+    return float(_setting("REGISTRY_TTL", "10"))

@@ -1,0 +1,130 @@
+"""The telemetry table: readings in Delta Lake on Parquet, partitioned by day, read by DuckDB.
+
+Why Delta Lake and not Iceberg: docs/telemetry-table.md (with figures). Every writer process
+appends its own files and commits with delta-rs's optimistic protocol; two appends never
+conflict, and a lost commit race is retried here. Duplicates (one reading delivered twice)
+are allowed in the files and removed at read time (:func:`connect`'s ``readings`` view) and
+by compaction (``maintenance.py``).
+
+No Django import: the location is passed in (``conf.table_uri()`` gives the configured one).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+
+import duckdb
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.dataset as ds
+from deltalake import CommitProperties, DeltaTable, WriterProperties, write_deltalake
+from deltalake.exceptions import CommitFailedError, TableNotFoundError
+
+SCHEMA = pa.schema(
+    [
+        pa.field("device_id", pa.string(), nullable=False),
+        pa.field("metric", pa.string(), nullable=False),
+        pa.field("ts", pa.timestamp("us", tz="UTC"), nullable=False),
+        pa.field("value", pa.float64(), nullable=False),
+        pa.field("district_id", pa.int32(), nullable=True),
+        pa.field("building_id", pa.int64(), nullable=True),
+        pa.field("day", pa.date32(), nullable=False),
+    ]
+)
+"""The stored row. ``district_id`` and ``building_id`` are copied from the device registry at
+ingestion so that city queries need no join; ``day`` (UTC) is the partition."""
+
+READING_COLUMNS = ("device_id", "metric", "ts", "value")
+KEY = ("device_id", "metric", "ts")
+COMMIT_RETRIES = 20
+TARGET_FILE_BYTES = 128 * 1024 * 1024
+
+
+def writer_properties() -> WriterProperties:
+    return WriterProperties(compression="ZSTD", max_row_group_size=1024 * 1024)
+
+
+def with_day(readings: pa.Table) -> pa.Table:
+    """The stored shape: the schema's columns in order, with ``day`` derived from ``ts``."""
+    day = pc.cast(pc.floor_temporal(readings["ts"], unit="day"), pa.date32())
+    columns = {
+        name: readings[name] if name in readings.column_names else pa.nulls(len(readings))
+        for name in SCHEMA.names
+        if name != "day"
+    }
+    columns["day"] = day
+    return pa.table(columns).cast(SCHEMA)
+
+
+def append(uri: str, readings: pa.Table, *, storage_options: dict[str, str] | None = None) -> None:
+    """Append readings durably (returns after the commit); safe beside other writer processes."""
+    if len(readings) == 0:
+        return
+    rows = with_day(readings)
+    for attempt in range(COMMIT_RETRIES):
+        try:
+            write_deltalake(
+                uri,
+                rows,
+                mode="append",
+                partition_by=["day"],
+                storage_options=storage_options,
+                writer_properties=writer_properties(),
+                commit_properties=CommitProperties(max_commit_retries=COMMIT_RETRIES),
+            )
+        except CommitFailedError:
+            # Another writer created the table or won the commit race: read the log again.
+            time.sleep(0.01 * (attempt + 1))
+        else:
+            return
+    raise CommitFailedError(f"could not commit to {uri} after {COMMIT_RETRIES} attempts")
+
+
+def open_table(uri: str, *, storage_options: dict[str, str] | None = None) -> DeltaTable | None:
+    try:
+        return DeltaTable(uri, storage_options=storage_options)
+    except TableNotFoundError:
+        return None
+
+
+def dataset(uri: str, *, storage_options: dict[str, str] | None = None) -> ds.Dataset:
+    """The current snapshot as an Arrow dataset (empty if nothing was written yet)."""
+    table = open_table(uri, storage_options=storage_options)
+    if table is None:
+        return ds.dataset(SCHEMA.empty_table())
+    return table.to_pyarrow_dataset()
+
+
+def register(con: duckdb.DuckDBPyConnection, name: str, data: ds.Dataset) -> None:
+    """Expose ``data`` to DuckDB as ``<name>_raw`` and de-duplicated as ``<name>``."""
+    con.register(f"{name}_raw", data)
+    con.execute(
+        f"CREATE OR REPLACE TEMP VIEW {name} AS "  # noqa: S608 - names are ours
+        f"SELECT * FROM {name}_raw "
+        "QUALIFY row_number() OVER (PARTITION BY device_id, metric, ts) = 1"
+    )
+
+
+@contextmanager
+def connect(
+    uri: str, *, storage_options: dict[str, str] | None = None, threads: int | None = None
+) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A DuckDB connection with ``readings_raw`` (as stored) and ``readings`` (once each)."""
+    con = duckdb.connect()
+    try:
+        if threads:
+            con.execute(f"SET threads = {int(threads)}")
+        register(con, "readings", dataset(uri, storage_options=storage_options))
+        yield con
+    finally:
+        con.close()
+
+
+def days(uri: str, *, storage_options: dict[str, str] | None = None) -> Sequence[str]:
+    """The day partitions present, oldest first (``YYYY-MM-DD``)."""
+    table = open_table(uri, storage_options=storage_options)
+    if table is None:
+        return []
+    return sorted({str(p["day"]) for p in table.partitions()})
