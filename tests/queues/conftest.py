@@ -8,6 +8,7 @@ import pytest
 
 from gorod.people.models import Official
 from gorod.queues.models import Counter, Office, QueueService
+from gorod.scheduling.models import CalendarException
 from tests.queues.factories import QueueServiceFactory, clerk_of, counter_create, office_create
 
 
@@ -30,3 +31,9 @@ def hall(db: None) -> Hall:
     one = counter_create(office, 1, a, b)
     two = counter_create(office, 2, a)
     return Hall(office, a, b, one, two, clerk_of(office), clerk_of(office))
+
+
+@pytest.fixture
+def any_day(db: None) -> None:
+    """Tests that run at the real time of day: no public holiday gets in their way."""
+    CalendarException.objects.all().delete()

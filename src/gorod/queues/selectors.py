@@ -118,6 +118,11 @@ def counter_get(*, user: AbstractBaseUser | AnonymousUser, counter_id: int) -> C
     return counter
 
 
+def may_see_office_figures(*, user: AbstractBaseUser | AnonymousUser, office: Institution) -> bool:
+    """Office heads (and clerks) of the office, district analysts, city officials."""
+    return restrict(Institution.objects.filter(pk=office.pk), user, institution="pk").exists()
+
+
 def shift_open_at(*, counter: Counter) -> Shift | None:
     return Shift.objects.filter(counter=counter, end__isnull=True).select_related("clerk").first()
 
