@@ -1,0 +1,1 @@
+"""Subcommands of ``gorod utilities``, one module each (see the command's docstring)."""

@@ -1,0 +1,137 @@
+"""``gorod utilities evaluate --truth FILE [--input hourly.csv | --simulate N]``."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from argparse import ArgumentParser
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.csv as pacsv
+from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext
+
+from gorod.telemetry.simulation import (
+    Event,
+    Simulator,
+    events_inject,
+    fleet_make,
+    start_of_day,
+    truth_table,
+)
+from gorod.utilities.cli.detect import read_or_fail
+from gorod.utilities.evaluation import Score, Span, hourly_score, truth_read
+from gorod.utilities.hourly import US_PER_HOUR, Hourly, HourlyError, hourly_check, hourly_detect
+
+NAME = "evaluate"
+HELP = "precision, recall and F1 of the detectors per anomaly kind against a ground truth"
+
+
+def add_arguments(parser: ArgumentParser) -> None:
+    parser.add_argument(
+        "--truth",
+        required=True,
+        type=Path,
+        help="ground truth CSV device_id,kind,start,end (read; written with --simulate)",
+    )
+    source = parser.add_mutually_exclusive_group(required=True)
+    source.add_argument("--input", type=Path, help="hourly CSV of the meters the truth is about")
+    source.add_argument(
+        "--simulate", type=int, metavar="N", help="simulate a city of N devices instead"
+    )
+    parser.add_argument("--days", type=int, default=180, help="simulated days (180)")
+    parser.add_argument("--leaks", type=int, default=50, help="simulated leaks (50)")
+    parser.add_argument("--faults", type=int, default=100, help="simulated faults (100)")
+    parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument(
+        "--start", type=dt.date.fromisoformat, default=dt.date(2026, 1, 1), help="first day"
+    )
+    parser.add_argument("--json", action="store_true", help="print the scores as JSON")
+
+
+def simulated(
+    *, devices: int, days: int, leaks: int, faults: int, seed: int, start: dt.date
+) -> tuple[Hourly, list[Event]]:
+    """A simulated city's water meters, hour by hour, with the anomalies injected in them."""
+    fleet = fleet_make(devices, seed=seed)
+    first = start_of_day(start)
+    events = events_inject(fleet, start=first, days=days, leaks=leaks, faults=faults, seed=seed)
+    simulator = Simulator(fleet, start=first, seed=seed, events=events)
+    table = pa.Table.from_batches(list(simulator.hourly_consumption(days)))
+    return hourly_check(table), events
+
+
+def spans(events: list[Event]) -> list[Span]:
+    hour = US_PER_HOUR // 1_000_000
+    return [
+        Span(
+            e.device_id,
+            str(e.kind),
+            int(e.start.timestamp()) // hour,
+            -(-int(e.end.timestamp()) // hour) - 1,
+        )
+        for e in events
+    ]
+
+
+def run(command: BaseCommand, **options: Any) -> None:
+    truth_path: Path = options["truth"]
+    if options["simulate"] is not None:
+        if options["simulate"] < 1 or options["days"] < 10:
+            raise CommandError(
+                gettext("--simulate needs at least 1 device and --days at least 10"), returncode=2
+            )
+        if not truth_path.resolve().parent.is_dir():
+            raise CommandError(
+                gettext("%(path)s: no such directory") % {"path": truth_path.parent}, returncode=2
+            )
+        try:
+            hourly, events = simulated(
+                devices=options["simulate"],
+                days=options["days"],
+                leaks=options["leaks"],
+                faults=options["faults"],
+                seed=options["seed"],
+                start=options["start"],
+            )
+        except ValueError as exc:
+            raise CommandError(str(exc), returncode=2) from exc
+        pacsv.write_csv(truth_table(events), truth_path)
+        truth = spans(events)
+    else:
+        try:
+            truth = truth_read(truth_path)
+        except (HourlyError, OSError) as exc:
+            raise CommandError(f"{truth_path}: {exc}", returncode=2) from exc
+        hourly = read_or_fail(options["input"])
+    scores = hourly_score(hourly, hourly_detect(hourly), truth)
+    report(command, scores, as_json=options["json"])
+
+
+def report(command: BaseCommand, scores: dict[str, Score], *, as_json: bool) -> None:
+    figures = {kind: score.as_dict() for kind, score in scores.items()}
+    if as_json:
+        command.stdout.write(json.dumps(figures, indent=2))
+        return
+    heading = ("kind", "truth", "found", "alerts", "precision", "recall", "F1", "delay h")
+    command.stdout.write(" ".join(f"{h:>9}" for h in heading))
+    for kind, row in figures.items():
+        cells = (kind, *(_cell(row[k]) for k in REPORTED))
+        command.stdout.write(" ".join(f"{c:>9}" for c in cells))
+
+
+REPORTED = (
+    "truth_events",
+    "found",
+    "alert_events",
+    "precision",
+    "recall",
+    "f1",
+    "median_delay_hours",
+)
+
+
+def _cell(value: float | int | None) -> str:
+    return "-" if value is None else str(value)
