@@ -5,7 +5,8 @@ from __future__ import annotations
 import datetime as dt
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
+from django.db.models.functions import TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -161,3 +162,24 @@ def citizen_for(*, user: User, citizen_id: int | None) -> Citizen:
         )
         raise ApplicationError(message, field="citizen_id")
     return citizen
+
+
+def free_days(
+    *, service: Service, institution: Institution, start: dt.datetime, days: int
+) -> list[tuple[dt.date, int]]:
+    """Local days from ``start`` with free slots for ``service`` there, and how many."""
+    zone = timezone.get_current_timezone()
+    counted = (
+        slots_free(
+            service=service,
+            institution=institution,
+            start=start,
+            end=start + dt.timedelta(days=days),
+        )
+        .annotate(day=TruncDate("start", tzinfo=zone))
+        .order_by()
+        .values("day")
+        .annotate(free=Count("pk"))
+        .order_by("day")
+    )
+    return [(row["day"], row["free"]) for row in counted]

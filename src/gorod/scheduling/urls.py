@@ -1,5 +1,13 @@
-from django.urls import URLPattern
+from django.urls import path
+
+from gorod.scheduling import views
 
 app_name = "scheduling"
 
-urlpatterns: list[URLPattern] = []
+urlpatterns = [
+    path("", views.bookings, name="bookings"),
+    path("book/", views.book, name="book"),
+    path("bookings/<int:booking_id>/", views.booking, name="booking"),
+    path("bookings/<int:booking_id>/confirm/", views.booking_confirm, name="confirm"),
+    path("bookings/<int:booking_id>/cancel/", views.booking_cancel, name="cancel"),
+]
