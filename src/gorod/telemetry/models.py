@@ -180,3 +180,153 @@ class IngestStat(models.Model):
 
 
 # --- rules and alarms (T3) ---
+
+
+class RuleQuerySet(models.QuerySet["Rule"]):
+    def active(self) -> RuleQuerySet:
+        return self.filter(is_active=True)
+
+
+class Rule(models.Model):
+    """An alarm rule on one metric, for one device type or district, or for every device."""
+
+    class Kind(models.TextChoices):
+        THRESHOLD = "threshold", _("threshold")
+        RATE = "rate", _("rate of change")
+        PERSISTENCE = "persistence", _("persistence")
+        SILENCE = "silence", _("silence")
+        FLAG = "flag", _("flag")
+
+    class Severity(models.TextChoices):
+        INFO = "info", _("information")
+        WARNING = "warning", _("warning")
+        CRITICAL = "critical", _("critical")
+
+    name = models.CharField(_("name"), max_length=200)
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    metric = models.CharField(
+        _("metric"), max_length=64, blank=True, help_text=_("blank: the device as a whole")
+    )
+    params = models.JSONField(_("parameters"), default=dict, blank=True)
+    device_type = models.ForeignKey(
+        DeviceType,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="rules",
+        verbose_name=_("device type"),
+    )
+    district = models.ForeignKey(
+        "places.District",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="telemetry_rules",
+        verbose_name=_("district"),
+    )
+    severity = models.CharField(
+        _("severity"), max_length=8, choices=Severity.choices, default=Severity.WARNING
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    objects = RuleQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("alarm rule")
+        verbose_name_plural = _("alarm rules")
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind__in=["threshold", "rate", "persistence", "silence", "flag"]),
+                name="rule_kind_known",
+            ),
+            models.CheckConstraint(
+                condition=Q(severity__in=["info", "warning", "critical"]),
+                name="rule_severity_known",
+            ),
+            models.CheckConstraint(
+                condition=Q(kind="silence") | ~Q(metric=""), name="rule_metric_unless_silence"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class AlarmQuerySet(models.QuerySet["Alarm"]):
+    def open(self) -> AlarmQuerySet:
+        return self.exclude(status=Alarm.Status.CLEARED)
+
+
+class Alarm(models.Model):
+    """A rule fired for a device: active, then acknowledged by an operator, then cleared."""
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("active")
+        ACKNOWLEDGED = "acknowledged", _("acknowledged")
+        CLEARED = "cleared", _("cleared")
+
+    rule = models.ForeignKey(
+        Rule, on_delete=models.PROTECT, related_name="alarms", verbose_name=_("rule")
+    )
+    device = models.ForeignKey(
+        Device, on_delete=models.CASCADE, related_name="alarms", verbose_name=_("device")
+    )
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.ACTIVE
+    )
+    raised_at = models.DateTimeField(_("raised"), db_index=True)
+    reason = models.CharField(_("reason"), max_length=32)
+    evidence = models.JSONField(_("evidence"), default=dict, blank=True)
+    acknowledged_at = models.DateTimeField(_("acknowledged"), null=True, blank=True)
+    acknowledged_by = models.ForeignKey(
+        "people.User",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("acknowledged by"),
+    )
+    cleared_at = models.DateTimeField(_("cleared"), null=True, blank=True)
+    cleared_by = models.ForeignKey(
+        "people.User",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("cleared by"),
+    )
+    clear_reason = models.CharField(_("why cleared"), max_length=32, blank=True)
+    note = models.CharField(_("note"), max_length=500, blank=True)
+
+    objects = AlarmQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("alarm")
+        verbose_name_plural = _("alarms")
+        ordering = ["-raised_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["rule", "device"],
+                condition=~Q(status="cleared"),
+                name="alarm_open_once",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=["active", "acknowledged", "cleared"]),
+                name="alarm_status_known",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="acknowledged") | Q(acknowledged_at__isnull=False),
+                name="alarm_acknowledged_when",
+            ),
+            models.CheckConstraint(
+                condition=Q(status="cleared", cleared_at__isnull=False)
+                | (~Q(status="cleared") & Q(cleared_at__isnull=True)),
+                name="alarm_cleared_when",
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "device"])]
+
+    def __str__(self) -> str:
+        return f"{self.rule} — {self.device_id}"
