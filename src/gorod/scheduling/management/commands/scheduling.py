@@ -52,7 +52,6 @@ class Command(BaseCommand):
         if every is not None and every <= 0:
             raise CommandError(_("--every must be a positive number of seconds."), returncode=2)
         while True:
-            close_old_connections()
             report = services.tick()
             if any(report.values()) or every is None:
                 self.stdout.write(
@@ -65,3 +64,4 @@ class Command(BaseCommand):
             if every is None:
                 return
             time.sleep(every)
+            close_old_connections()  # a long-running loop drops stale connections like a request
