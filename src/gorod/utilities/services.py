@@ -1,0 +1,392 @@
+"""Writes: readings submitted, a month closed (smart values, estimates, bills), alerts.
+
+A resident's submission is all or nothing: every value is checked by the VEE rules
+(``gorod.utilities.vee``) and the first refusal names its meter's field and changes
+nothing. Closing a month puts every meter through the same rules: a smart meter's register
+value is checked like a resident's, a meter without a reading is estimated, and each
+apartment gets its bill with actual, estimated and recalculated lines.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.db.models import QuerySet
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+
+from gorod.errors import ApplicationError, Conflict, NotFound
+from gorod.ledger.services import record
+from gorod.people.models import User
+from gorod.places.models import Apartment
+from gorod.utilities import conf, selectors
+from gorod.utilities.models import Alert, Bill, BillLine, Meter, Reading
+from gorod.utilities.reasons import ESTIMATE_REASONS, reason_text
+from gorod.utilities.vee import (
+    Verdict,
+    capacity,
+    estimate,
+    month_index,
+    price,
+    quantize,
+    recalculation,
+    validate,
+)
+
+MAX_DECIMALS = 3
+
+
+def field_of(meter_id: int) -> str:
+    """The form and API field that carries a meter's value."""
+    return f"meter_{meter_id}"
+
+
+def _parse_value(raw: object, *, meter: Meter) -> Decimal:
+    field = field_of(meter.pk)
+    text = str(raw).strip().replace(",", ".") if raw is not None else ""
+    try:
+        value = Decimal(text)
+    except InvalidOperation:
+        value = None
+    if value is None or not value.is_finite():
+        raise ApplicationError(
+            _("The reading of %(meter)s is not a number: %(value)s.")
+            % {"meter": meter, "value": text[:20] or "—"},
+            field=field,
+        )
+    exponent = value.as_tuple().exponent
+    if isinstance(exponent, int) and exponent < -MAX_DECIMALS:
+        raise ApplicationError(
+            _("The reading of %(meter)s has more than three decimals.") % {"meter": meter},
+            field=field,
+        )
+    return value
+
+
+def _verdict(*, meter: Meter, value: Decimal, period: dt.date, read_on: dt.date) -> Verdict:
+    return validate(
+        value,
+        digits=meter.digits,
+        previous=selectors.previous_real(meter=meter, period=period),
+        read_on=read_on,
+        residents=selectors.residents_of(apartment=meter.apartment),
+        standard_monthly=conf.standards()[meter.resource],
+        average_daily=selectors.average_daily(meter=meter, period=period),
+        limits=conf.limits(),
+    )
+
+
+def _refusal(meter: Meter, verdict: Verdict) -> ApplicationError:
+    code = str(verdict.reason or "")
+    return ApplicationError(
+        _("%(meter)s: %(reason)s") % {"meter": meter, "reason": reason_text(code, verdict.params)},
+        field=field_of(meter.pk),
+        extra={"meter_id": meter.pk, "reason": code, **verdict.params},
+    )
+
+
+def _check_resubmission(meter: Meter, current: Reading | None, value: Decimal) -> None:
+    if current is None:
+        return
+    if current.source != Reading.Source.CITIZEN:
+        raise Conflict(
+            _("%(meter)s already has this month's reading from %(source)s.")
+            % {"meter": meter, "source": current.get_source_display()},
+            field=field_of(meter.pk),
+        )
+    if current.value == value:
+        raise Conflict(
+            _("%(meter)s: the reading %(value)s was already submitted this month.")
+            % {"meter": meter, "value": value},
+            field=field_of(meter.pk),
+        )
+
+
+@transaction.atomic
+def readings_submit(
+    *, user: User, values: Mapping[int, object], now: dt.datetime | None = None
+) -> list[Reading]:
+    """A resident submits this month's readings of one or more of their home's meters.
+
+    A second submission for a meter within the window corrects the first (which is kept,
+    superseded). All values are accepted together, or the first refusal is raised."""
+    now = now or timezone.now()
+    day = timezone.localdate(now)
+    window = selectors.window_on(day)
+    if not window.is_open(day):
+        raise ApplicationError(
+            _("Readings are accepted from the %(opens)s to the %(closes)s of each month.")
+            % {"opens": window.opens.day, "closes": window.closes.day},
+            field="period",
+            extra={"opens": window.opens.isoformat(), "closes": window.closes.isoformat()},
+        )
+    if not values:
+        raise ApplicationError(_("Enter at least one reading."), field="readings")
+    apartment = selectors.home_of(user=user)
+    meters = {
+        m.pk: m
+        for m in Meter.objects.select_for_update()
+        .filter(apartment=apartment, is_active=True, pk__in=list(values))
+        .select_related("apartment")
+    }
+    accepted: list[tuple[Meter, Decimal, Verdict, Reading | None]] = []
+    for meter_id, raw in values.items():
+        meter = meters.get(meter_id)
+        if meter is None:
+            raise NotFound(
+                _("There is no meter %(id)s in your home.") % {"id": meter_id},
+                field=field_of(meter_id),
+            )
+        value = _parse_value(raw, meter=meter)
+        current = selectors.reading_in_effect(meter=meter, period=window.period)
+        _check_resubmission(meter, current, value)
+        verdict = _verdict(meter=meter, value=value, period=window.period, read_on=day)
+        if not verdict.accepted:
+            raise _refusal(meter, verdict)
+        accepted.append((meter, value, verdict, current))
+    readings = []
+    for meter, value, verdict, current in accepted:
+        if current is not None:
+            current.status = Reading.Status.SUPERSEDED
+            current.save(update_fields=["status"])
+        readings.append(
+            Reading.objects.create(
+                meter=meter,
+                period=window.period,
+                value=value,
+                consumption=verdict.consumption,
+                read_on=day,
+                source=Reading.Source.CITIZEN,
+                status=Reading.Status.ACCEPTED,
+                submitted_by=user,
+                submitted_at=now,
+            )
+        )
+    return readings
+
+
+@dataclass
+class CloseResult:
+    period: dt.date
+    apartments: int = 0
+    smart_accepted: int = 0
+    smart_rejected: int = 0
+    estimated: int = 0
+    bills: int = 0
+    recalculated: int = 0
+
+    def as_dict(self) -> dict[str, Any]:
+        return {**self.__dict__, "period": self.period.isoformat()}
+
+
+def _smart_reading(
+    meter: Meter, value: Decimal, *, period: dt.date, read_on: dt.date, now: dt.datetime
+) -> Reading:
+    verdict = _verdict(meter=meter, value=value, period=period, read_on=read_on)
+    return Reading.objects.create(
+        meter=meter,
+        period=period,
+        value=value,
+        consumption=verdict.consumption,
+        read_on=read_on,
+        source=Reading.Source.SMART,
+        status=Reading.Status.ACCEPTED if verdict.accepted else Reading.Status.REJECTED,
+        submitted_at=now,
+        reason=str(verdict.reason or ""),
+        reason_params=verdict.params,
+    )
+
+
+def _estimated_reading(
+    meter: Meter, *, period: dt.date, read_on: dt.date, residents: int, now: dt.datetime
+) -> Reading:
+    result = estimate(
+        points=selectors.real_points(meter=meter, period=period),
+        period=month_index(period),
+        digits=meter.digits,
+        residents=residents,
+        standard_monthly=conf.standards()[meter.resource],
+        estimated_in_a_row=len(selectors.estimated_in_a_row(meter=meter, period=period)),
+        limits=conf.limits(),
+    )
+    value = quantize(
+        (selectors.last_value(meter=meter, period=period) + result.consumption)
+        % capacity(meter.digits)
+    )
+    return Reading.objects.create(
+        meter=meter,
+        period=period,
+        value=value,
+        consumption=result.consumption,
+        read_on=read_on,
+        source=Reading.Source.ESTIMATE,
+        status=Reading.Status.ESTIMATED,
+        submitted_at=now,
+        reason=ESTIMATE_REASONS[result.method],
+        reason_params={"months": str(result.months), "residents": str(max(residents, 1))},
+    )
+
+
+def _bill_line(bill: Bill, meter: Meter, reading: Reading) -> BillLine:
+    """The line for a meter's month; a real reading after estimates bills the difference
+    between what it shows and what the estimates billed, and retires those estimates."""
+    kind = BillLine.Kind.ACTUAL
+    quantity = reading.consumption or Decimal(0)
+    if reading.status == Reading.Status.ESTIMATED:
+        kind = BillLine.Kind.ESTIMATED
+    else:
+        estimates = selectors.estimated_in_a_row(meter=meter, period=reading.period)
+        if estimates:
+            kind = BillLine.Kind.RECALCULATED
+            quantity = recalculation(
+                actual=quantity, estimated=[e.consumption or Decimal(0) for e in estimates]
+            )
+            Reading.objects.filter(pk__in=[e.pk for e in estimates]).update(
+                status=Reading.Status.SUPERSEDED
+            )
+    tariff = selectors.tariff_for(resource=meter.resource, period=reading.period)
+    return BillLine.objects.create(
+        bill=bill,
+        meter=meter,
+        resource=meter.resource,
+        kind=kind,
+        quantity=quantity,
+        price=tariff,
+        amount=price(quantity, tariff),
+    )
+
+
+@transaction.atomic
+def apartment_close(
+    *,
+    apartment: Apartment,
+    period: dt.date,
+    smart_values: Mapping[str, Decimal],
+    result: CloseResult,
+    now: dt.datetime,
+) -> Bill | None:
+    """Close one apartment's month: smart values, estimates, then the bill (once)."""
+    read_on = selectors.window_on(period).closes
+    residents = selectors.residents_of(apartment=apartment)
+    in_effect: dict[int, Reading] = {}
+    for meter in Meter.objects.select_for_update().filter(apartment=apartment, is_active=True):
+        reading = selectors.reading_in_effect(meter=meter, period=period)
+        if reading is None and meter.is_smart and meter.device_id in smart_values:
+            smart = _smart_reading(
+                meter, smart_values[meter.device_id], period=period, read_on=read_on, now=now
+            )
+            if smart.status == Reading.Status.ACCEPTED:
+                result.smart_accepted += 1
+                reading = smart
+            else:
+                result.smart_rejected += 1
+        if reading is None:
+            reading = _estimated_reading(
+                meter, period=period, read_on=read_on, residents=residents, now=now
+            )
+            result.estimated += 1
+        in_effect[meter.pk] = reading
+    result.apartments += 1
+    if not in_effect or Bill.objects.filter(apartment=apartment, period=period).exists():
+        return None
+    bill = Bill.objects.create(apartment=apartment, period=period, total=Decimal(0))
+    meters = {m.pk: m for m in Meter.objects.filter(pk__in=list(in_effect))}
+    lines = [_bill_line(bill, meters[pk], reading) for pk, reading in in_effect.items()]
+    result.recalculated += sum(line.kind == BillLine.Kind.RECALCULATED for line in lines)
+    bill.total = sum((line.amount for line in lines), Decimal(0))
+    bill.save(update_fields=["total"])
+    result.bills += 1
+    return bill
+
+
+def period_close(
+    *,
+    period: dt.date,
+    smart_values: Mapping[str, Decimal] | None = None,
+    apartments: QuerySet[Apartment] | None = None,
+    now: dt.datetime | None = None,
+) -> CloseResult:
+    """Close a month for every apartment with meters (or the given ones): idempotent, one
+    transaction per apartment, so a second run only fills what the first did not."""
+    if period.day != 1:
+        raise ApplicationError(_("A month is given by its first day."), field="period")
+    now = now or timezone.now()
+    if selectors.window_on(period).closes >= timezone.localdate(now):
+        raise ApplicationError(
+            _("The month %(month)s cannot be closed before its submission window ends.")
+            % {"month": date_format(period, "YEAR_MONTH_FORMAT")},
+            field="period",
+        )
+    if smart_values is None:
+        smart_values = selectors.smart_register_values()
+    homes = apartments if apartments is not None else Apartment.objects.all()
+    result = CloseResult(period)
+    for apartment in homes.filter(meters__is_active=True).distinct().order_by("pk"):
+        apartment_close(
+            apartment=apartment, period=period, smart_values=smart_values, result=result, now=now
+        )
+    return result
+
+
+def alert_raise(
+    *,
+    meter: Meter,
+    kind: str,
+    day: dt.date,
+    reason: str,
+    evidence: Mapping[str, Any],
+    score: float,
+) -> tuple[Alert, bool]:
+    """Store a detector's finding once per meter, kind and day; True when it is new."""
+    return Alert.objects.get_or_create(
+        meter=meter,
+        kind=kind,
+        day=day,
+        defaults={"reason": reason, "evidence": dict(evidence), "score": score},
+    )
+
+
+DECISIONS = (Alert.Status.CONFIRMED, Alert.Status.DISMISSED)
+
+
+@transaction.atomic
+def alert_decide(*, alert_id: int, user: User, decision: str, comment: str = "") -> Alert:
+    """An operator confirms an alert or dismisses it as a false alarm, with a comment."""
+    if decision not in DECISIONS:
+        raise ApplicationError(
+            _("Choose confirm or dismiss."), field="decision", extra={"choices": list(DECISIONS)}
+        )
+    if not user.has_perm("utilities.change_alert"):
+        raise PermissionDenied(_("Only a utility operator decides on alerts."))
+    comment = comment.strip()
+    if len(comment) > 2000:
+        raise ApplicationError(_("The comment is longer than 2000 characters."), field="comment")
+    alert = selectors.alerts_for(user=user).select_for_update().filter(pk=alert_id).first()
+    if alert is None:
+        raise NotFound(_("No such alert in your district."), field="alert_id")
+    if alert.status != Alert.Status.OPEN:
+        raise Conflict(
+            _("This alert was already decided: %(status)s.")
+            % {"status": alert.get_status_display()},
+            field="decision",
+        )
+    alert.status = decision
+    alert.comment = comment
+    alert.decided_by = user
+    alert.decided_at = timezone.now()
+    alert.save(update_fields=["status", "comment", "decided_by", "decided_at"])
+    record(
+        actor=user,
+        action="utilities.alert.decide",
+        subject=None,
+        purpose="anomaly investigation",
+        detail={"alert": alert.pk, "kind": alert.kind, "decision": decision},
+    )
+    return alert

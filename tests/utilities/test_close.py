@@ -1,0 +1,123 @@
+"""Closing a month: smart values through VEE, estimates, recalculation and bills, exactly."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal as D
+
+import pytest
+from django.utils import translation
+
+from gorod.errors import ApplicationError
+from gorod.people.models import Citizen
+from gorod.places.models import Apartment
+from gorod.utilities.models import Bill, BillLine, Reading, Resource, Tariff
+from gorod.utilities.services import period_close, readings_submit
+from tests.utilities.factories import in_window, meter_for, reading
+
+pytestmark = pytest.mark.django_db
+
+FEB = dt.date(2026, 2, 1)
+MARCH = dt.date(2026, 3, 1)
+APRIL = dt.date(2026, 4, 1)
+AFTER_MARCH = in_window(MARCH, day=26)
+AFTER_APRIL = in_window(APRIL, day=26)
+
+
+@pytest.fixture
+def home(resident: Citizen) -> Apartment:
+    return resident.apartment
+
+
+def _lines(bill: Bill) -> dict[str, BillLine]:
+    return {line.resource: line for line in bill.lines.all()}
+
+
+def test_a_month_is_estimated_priced_and_billed(home: Apartment) -> None:
+    cold = meter_for(home)
+    for n, month in enumerate([9, 10, 11, 12]):
+        reading(cold, dt.date(2025, month, 1), str(6 * n))
+    reading(cold, dt.date(2026, 1, 1), "24")
+    reading(cold, FEB, "30")
+    meter_for(home, Resource.WATER_HOT)  # never read: the standard for two
+    power = meter_for(home, Resource.POWER_DAY, is_smart=True)
+    reading(power, FEB, "1000", source=Reading.Source.SMART)
+
+    result = period_close(period=MARCH, smart_values={power.device_id: D("1150")}, now=AFTER_MARCH)
+
+    assert (result.bills, result.estimated, result.smart_accepted) == (1, 2, 1)
+    bill = Bill.objects.get(apartment=home, period=MARCH)
+    lines = _lines(bill)
+    assert (lines["water_cold"].kind, lines["water_cold"].quantity) == ("estimated", D("6.000"))
+    assert lines["water_cold"].amount == D("343.38")  # 6 × 57.23
+    assert (lines["water_hot"].kind, lines["water_hot"].quantity) == ("estimated", D("9.490"))
+    assert lines["water_hot"].amount == D("3022.66")  # 4.745 × 2 × 318.51
+    assert (lines["power_t1"].kind, lines["power_t1"].quantity) == ("actual", D("150"))
+    assert lines["power_t1"].amount == D("1365.00")
+    assert bill.total == D("4731.04")
+    estimate = Reading.objects.get(meter=cold, period=MARCH)
+    assert (estimate.value, estimate.reason) == (D("36.000"), "estimate_average")
+    with translation.override("en"):
+        assert "the last 5 months" in estimate.explanation
+
+
+def test_a_real_reading_after_an_estimate_is_recalculated(home: Apartment) -> None:
+    cold = meter_for(home)
+    for n, month in enumerate([9, 10, 11, 12]):
+        reading(cold, dt.date(2025, month, 1), str(6 * n))
+    reading(cold, dt.date(2026, 1, 1), "24")
+    reading(cold, FEB, "30")
+    period_close(period=MARCH, smart_values={}, now=AFTER_MARCH)
+    citizen = home.residents.exclude(user=None).get()
+    assert citizen.user is not None
+    readings_submit(user=citizen.user, values={cold.pk: "50"}, now=in_window(APRIL))
+
+    result = period_close(period=APRIL, smart_values={}, now=AFTER_APRIL)
+
+    assert result.recalculated == 1
+    line = _lines(Bill.objects.get(apartment=home, period=APRIL))["water_cold"]
+    assert (line.kind, line.quantity, line.amount) == ("recalculated", D("14.000"), D("801.22"))
+    march = Reading.objects.get(meter=cold, period=MARCH, source=Reading.Source.ESTIMATE)
+    assert march.status == Reading.Status.SUPERSEDED
+
+
+def test_a_refused_smart_value_is_kept_and_the_month_estimated(home: Apartment) -> None:
+    power = meter_for(home, Resource.POWER_DAY, is_smart=True)
+    reading(power, FEB, "1000", source=Reading.Source.SMART)
+    result = period_close(period=MARCH, smart_values={power.device_id: D("900")}, now=AFTER_MARCH)
+    assert (result.smart_rejected, result.estimated) == (1, 1)
+    refused = Reading.objects.get(meter=power, status=Reading.Status.REJECTED)
+    assert refused.reason == "below_previous"
+    with translation.override("en"):
+        assert "below the previous accepted reading 1000" in refused.explanation
+    estimate = Reading.objects.get(meter=power, status=Reading.Status.ESTIMATED)
+    assert estimate.consumption == D("200.000")  # 100 kWh × 2 residents
+
+
+def test_closing_twice_changes_nothing(home: Apartment) -> None:
+    meter_for(home)
+    period_close(period=MARCH, smart_values={}, now=AFTER_MARCH)
+    readings, bills = Reading.objects.count(), Bill.objects.count()
+    again = period_close(period=MARCH, smart_values={}, now=AFTER_MARCH)
+    assert (again.bills, again.estimated) == (0, 0)
+    assert (Reading.objects.count(), Bill.objects.count()) == (readings, bills)
+
+
+def test_a_back_office_tariff_wins_over_the_setting(home: Apartment) -> None:
+    meter_for(home)
+    Tariff.objects.create(resource=Resource.WATER_COLD, price=D("60.00"), valid_from=MARCH)
+    period_close(period=MARCH, smart_values={}, now=AFTER_MARCH)
+    line = _lines(Bill.objects.get(apartment=home))["water_cold"]
+    assert line.price == D("60.00")
+    assert line.amount == D("832.20")  # 6.935 × 2 × 60
+
+
+@pytest.mark.parametrize(
+    "period", [dt.date(2026, 3, 2), dt.date(2026, 4, 1)], ids=["not-a-month", "window-open"]
+)
+def test_a_month_is_closed_only_after_its_window(home: Apartment, period: dt.date) -> None:
+    meter_for(home)
+    with pytest.raises(ApplicationError) as caught:
+        period_close(period=period, smart_values={}, now=in_window(APRIL))
+    assert caught.value.field == "period"
+    assert not Reading.objects.exists()

@@ -1,0 +1,78 @@
+"""Scanning the telemetry table: a leaking meter gets an alert with its evidence, once."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pyarrow as pa
+import pytest
+
+from gorod.people.models import Citizen
+from gorod.telemetry import table
+from gorod.utilities.models import Alert, Meter
+from gorod.utilities.scan import scan
+from tests.utilities.factories import meter_for
+
+pytestmark = pytest.mark.django_db
+
+START = dt.datetime(2026, 3, 1, tzinfo=dt.UTC)
+DAYS = 6
+
+
+def _household(hour: int) -> float:
+    """Litres in a UTC hour: nothing at night (Moscow), some in the morning and evening."""
+    local = (hour + 3) % 24
+    return {7: 40.0, 8: 25.0, 19: 30.0, 20: 45.0, 21: 20.0}.get(local, 0.0)
+
+
+def _write(uri: str, meters: dict[Meter, float]) -> None:
+    """Register values each hour: the household's use plus a constant leak (l/h)."""
+    ids, stamps, values = [], [], []
+    for meter, leak in meters.items():
+        total = 100.0
+        for hour in range(DAYS * 24):
+            total += (_household(hour) + leak) / 1000
+            ids.append(meter.device_id)
+            stamps.append(START + dt.timedelta(hours=hour, minutes=59))
+            values.append(total)
+    table.append(
+        uri,
+        pa.table(
+            {
+                "device_id": ids,
+                "metric": ["water_cold_m3"] * len(ids),
+                "ts": pa.array(stamps, pa.timestamp("us", tz="UTC")),
+                "value": values,
+            }
+        ),
+    )
+
+
+def test_a_leak_is_found_once_with_its_evidence(resident: Citizen, tmp_path: Path) -> None:
+    leaking = meter_for(resident.apartment)
+    normal = meter_for(resident.apartment, "water_hot")
+    uri = str(tmp_path / "telemetry")
+    _write(uri, {leaking: 12.0, normal: 0.0})
+    now = START + dt.timedelta(days=DAYS)
+
+    first = scan(days=DAYS, now=now, uri=uri)
+
+    assert first.meters == 2
+    alerts = list(Alert.objects.all())
+    assert alerts
+    assert {a.meter_id for a in alerts} == {leaking.pk}
+    leak = next(a for a in alerts if a.kind == "leak")
+    assert leak.reason in {"continuous_flow", "night_flow"}
+    assert leak.explanation != leak.reason
+    assert len(leak.evidence["series"]["labels"]) == len(leak.evidence["series"]["values"])
+    assert 12.0 in leak.evidence["series"]["values"]
+    again = scan(days=DAYS, now=now, uri=uri)
+    assert again.created == 0
+    assert Alert.objects.count() == len(alerts)
+
+
+def test_an_empty_table_finds_nothing(resident: Citizen, tmp_path: Path) -> None:
+    meter_for(resident.apartment)
+    result = scan(days=3, now=START, uri=str(tmp_path / "none"))
+    assert (result.meters, result.events) == (1, 0)
