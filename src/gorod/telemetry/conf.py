@@ -49,3 +49,13 @@ def max_bulk_bytes() -> int:
 def registry_ttl_seconds() -> float:
     """How long a process trusts its cached copy of the device registry."""
     return float(_setting("REGISTRY_TTL", "10"))
+
+
+def ingest_user() -> str:
+    """The broker account the ingest workers subscribe with."""
+    return _setting("INGEST_USER", "gorod-ingest")
+
+
+def ingest_password() -> str:
+    """Its password ('' when unset: the HTTP broker authenticator then refuses it)."""
+    return _setting("INGEST_PASSWORD", "")

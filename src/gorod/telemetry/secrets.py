@@ -1,6 +1,7 @@
 """Device secrets: random, shown once, kept as a SHA-256 digest and a broker password hash.
 
-Pure: no Django import. A device secret is 32 random bytes, so a fast digest is enough to
+Pure: no Django import. A device secret is its device's id and 32 random bytes, so it can
+be sent alone as a bearer token; being random, a fast digest is enough to
 check it (there is nothing to guess); Mosquitto wants its own salted PBKDF2-SHA512 form
 (``$7$<iterations>$<salt>$<hash>``, base64), computed once while the secret is known.
 """
@@ -16,8 +17,15 @@ MOSQUITTO_ITERATIONS = 101
 MOSQUITTO_SALT_BYTES = 12
 
 
-def secret_new() -> str:
-    return secrets.token_urlsafe(32)
+def secret_new(device_id: str) -> str:
+    """``<device id>.<43 random URL-safe characters>``: a bearer token that names its device."""
+    return f"{device_id}.{secrets.token_urlsafe(32)}"
+
+
+def secret_device_id(secret: str) -> str:
+    """The device a secret names ('' if it names none); the random part has no dot."""
+    device_id, dot, _random = secret.rpartition(".")
+    return device_id if dot else ""
 
 
 def secret_hash(secret: str) -> str:

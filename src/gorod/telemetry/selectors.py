@@ -1,0 +1,56 @@
+"""Telemetry reads from the database: devices and their latest values, within the reader's scope.
+
+A utility operator sees the devices of their district; city-wide roles see all; a resident
+sees the meters of their own apartment. Readings over time are read from the telemetry table
+by ``queries.py``.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.db.models import QuerySet
+
+from gorod.errors import NotFound
+from gorod.people.models import Role, User
+from gorod.people.scope import official_for, restrict
+from gorod.telemetry.models import DeadLetter, Device, DeviceState
+
+PROVISIONERS = frozenset({Role.DEVICE_INTEGRATOR, Role.CITY_ADMIN})
+
+
+def devices_for(user: AbstractBaseUser | AnonymousUser) -> QuerySet[Device]:
+    """Devices ``user`` may see."""
+    return restrict(
+        Device.objects.select_related("device_type"),
+        user,
+        district="district",
+        institution="institution",
+        citizen="apartment__residents",
+    ).distinct()
+
+
+def device_get(*, device_id: str, user: AbstractBaseUser | AnonymousUser) -> Device:
+    """The device, or NotFound if it does not exist or is outside ``user``'s scope."""
+    device = devices_for(user).filter(id=device_id).first()
+    if device is None:
+        raise NotFound(f"No device {device_id[:140]}.", field="device_id")
+    return device
+
+
+def device_states(*, device: Device) -> QuerySet[DeviceState]:
+    return DeviceState.objects.filter(device=device).order_by("metric")
+
+
+def dead_letters_for(user: AbstractBaseUser | AnonymousUser) -> QuerySet[DeadLetter]:
+    """Dead letters are operational data with no owner: officials with the permission see them."""
+    if not isinstance(user, User) or not user.has_perm("telemetry.view_deadletter"):
+        return DeadLetter.objects.none()
+    return DeadLetter.objects.all()
+
+
+def may_provision(user: AbstractBaseUser | AnonymousUser) -> bool:
+    """Device integrators and city administrators provision, deactivate and rotate secrets."""
+    if isinstance(user, User) and user.is_active and user.is_superuser:
+        return True
+    official = official_for(user)
+    return official is not None and official.role in PROVISIONERS
