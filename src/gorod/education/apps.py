@@ -37,6 +37,7 @@ class EducationConfig(AppConfig):
             "roles": ["education_officer", "city_admin", "analyst"],
         },
     ]
+    demo_prepare = "gorod.education.demo.demo_prepare"
     role_permissions = {
         "city_admin": [
             f"education.{verb}_{model}" for model in CATALOGUE for verb in ("view", "add", "change")

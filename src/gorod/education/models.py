@@ -293,9 +293,14 @@ class PriorityClaim(models.Model):
                 name="claim_institution_fits_category",
             ),
             models.UniqueConstraint(
+                fields=["application", "category"],
+                condition=Q(institution__isnull=True),
+                name="claim_right_once",
+            ),
+            models.UniqueConstraint(
                 fields=["application", "category", "institution"],
-                name="claim_once",
-                nulls_distinct=False,
+                condition=Q(institution__isnull=False),
+                name="claim_institution_once",
             ),
         ]
 

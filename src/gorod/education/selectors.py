@@ -326,16 +326,20 @@ class DistrictDemand:
         return self.first_choices / self.places if self.places else None
 
 
+def districts_for_planning(user: AbstractBaseUser | AnonymousUser) -> QuerySet[District]:
+    """A district official plans with the whole okrug in view (counts only, no names)."""
+    official = official_for(user)
+    if official is not None and official.district is not None:
+        return District.objects.filter(okrug_id=official.district.okrug_id)
+    return restrict(District.objects.all(), user, district="pk")
+
+
 def demand_by_district(
     *, round_: Round, user: AbstractBaseUser | AnonymousUser
 ) -> list[DistrictDemand]:
     """Per district the official sees: children applying who live there, first choices of its
     programmes, places, and how many were admitted or still wait. Counts only, no names."""
-    districts = list(restrict(District.objects.all(), user, district="pk"))
-    if not districts:
-        official = official_for(user)
-        if official is None or official.district_id is None:
-            return []
+    districts = list(districts_for_planning(user))
     ids = [d.pk for d in districts]
     applications = Application.objects.filter(round=round_).exclude(
         status=Application.Status.WITHDRAWN
