@@ -16,9 +16,10 @@ The detectors, by the priority in which they name an hour's reason (:class:`Reas
   flagged for a day after the last repeat;
 - ``stuck``: no consumption for two days although the meter measured water the week
   before: the register has stopped (or the household is away: the evidence says how long);
-- ``slowed``: the last three days measured less than 20% of what the meter's daily baseline
-  (from the days before them) predicts, although the register still moved in 20 of those
-  hours: a household at home whose meter is slowed (by a magnet, or worn); held a day;
+- ``slowed``: the last three whole days measured less than 20% of what the meter's daily
+  baseline (from the days before them) predicts, although the register still moved in 20
+  of those hours: a household at home whose meter is slowed (by a magnet, or worn); judged
+  at each midnight for the day that follows;
 - ``above_profile``: an hour far above the meter's own profile for that hour of the day
   (exponentially weighted mean and mean absolute deviation over earlier days: a robust
   seasonal baseline at a fraction of a median's cost) and above an absolute floor;
@@ -40,7 +41,6 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-from scipy.signal import lfilter
 
 Floats = npt.NDArray[np.floating[Any]]
 Bools = npt.NDArray[np.bool_]
@@ -160,27 +160,43 @@ def night_flow(litres: Floats, grid: Grid, *, thresholds: Thresholds = DEFAULT) 
     return _from_days(hourly, before, litres.shape[1])
 
 
+def _used(values: Floats) -> Floats:
+    """Litres used: no data and backward steps count as none (``fmax`` drops NaN)."""
+    return np.fmax(values, 0.0)
+
+
+def _runs_of_at_least(flags: Bools, hours: int) -> Bools:
+    """Where the last ``hours`` hours (this one included) are all flagged."""
+    return _trailing_count(flags, hours) >= hours
+
+
 def repeat(litres: Floats, *, thresholds: Thresholds = DEFAULT) -> Bools:
     same = np.zeros(litres.shape, dtype=np.bool_)
     same[:, 1:] = (litres[:, 1:] == litres[:, :-1]) & (litres[:, 1:] >= 1.0)
-    repeating = _run_length(same) >= thresholds.repeat_hours - 1
+    repeating = _runs_of_at_least(same, thresholds.repeat_hours - 1)
     # Held for a day: the flow the repeats leave in the trailing windows is theirs, not a leak.
     return _trailing_count(repeating, thresholds.repeat_hold_hours) > 0
 
 
 def stuck(litres: Floats, *, thresholds: Thresholds = DEFAULT) -> Bools:
     """No flow for ``stuck_hours`` while the week before the still spell saw real use."""
-    still = litres == 0.0
-    run = _run_length(still)
-    used = np.nan_to_num(litres, nan=0.0).clip(0.0)
-    cumulative = np.zeros((litres.shape[0], litres.shape[1] + 1))
-    np.cumsum(used, axis=1, out=cumulative[:, 1:])
-    spell_start = np.arange(litres.shape[1])[None, :] - run + 1  # first still hour
+    length = thresholds.stuck_hours
+    flagged = _runs_of_at_least(litres == 0.0, length)
+    rows, cols = np.nonzero(flagged)
+    if not rows.size:
+        return flagged
+    # A spell's first flagged hour is ``length - 1`` hours after its first still hour.
+    starts = np.ones(rows.size, dtype=np.bool_)
+    starts[1:] = (rows[1:] != rows[:-1]) | (cols[1:] != cols[:-1] + 1)
+    first_flagged = cols[starts][np.cumsum(starts) - 1]
+    spell_start = first_flagged - (length - 1)
+    meters, row_of = np.unique(rows, return_inverse=True)  # only the meters with a still spell
+    cumulative = np.zeros((len(meters), litres.shape[1] + 1))
+    np.cumsum(_used(litres[meters]), axis=1, out=cumulative[:, 1:])
     week_before = np.maximum(spell_start - 7 * HOURS_PER_DAY, 0)
-    week = np.take_along_axis(cumulative, spell_start, axis=1) - np.take_along_axis(
-        cumulative, week_before, axis=1
-    )
-    flagged: Bools = (run >= thresholds.stuck_hours) & (week >= thresholds.stuck_week_litres)
+    week = cumulative[row_of, spell_start] - cumulative[row_of, week_before]
+    idle = week < thresholds.stuck_week_litres
+    flagged[rows[idle], cols[idle]] = False
     return flagged
 
 
@@ -194,47 +210,67 @@ def decreasing(
 
 
 def _smooth(days: Floats, alpha: float) -> Floats:
-    """Exponentially weighted mean along the day axis, started at the first day's value."""
-    initial = (1.0 - alpha) * days[:, :1, :]
-    smoothed, _ = lfilter([alpha], [1.0, alpha - 1.0], days, axis=1, zi=initial)
-    return np.asarray(smoothed)
+    """Exponentially weighted mean along axis 1 (days), started at the first day's value;
+    a loop over days with whole-fleet steps: days are few, meters many."""
+    smoothed = np.empty_like(days)
+    mean = days[:, 0].copy()
+    smoothed[:, 0] = mean
+    for day in range(1, days.shape[1]):
+        mean += alpha * (days[:, day] - mean)
+        smoothed[:, day] = mean
+    return smoothed
+
+
+def _profile_limit(days: Floats, alpha: float, deviations: float) -> Floats:
+    """Per day and hour of day: mean + ``deviations`` × mean absolute deviation over the
+    EARLIER days (both exponentially weighted); infinite on the first day."""
+    limit = np.full(days.shape, np.inf, dtype=days.dtype)
+    mean = days[:, 0].copy()
+    deviation = np.zeros_like(mean)
+    for day in range(1, days.shape[1]):
+        limit[:, day] = mean + deviations * deviation
+        today = days[:, day]
+        mean += alpha * (today - mean)
+        deviation += alpha * (np.abs(today - mean) - deviation)
+    return limit
 
 
 def slowed(litres: Floats, grid: Grid, *, thresholds: Thresholds = DEFAULT) -> Bools:
+    """Judged at each local midnight on the last ``slowed_days`` whole days, and held for the
+    next day: all in days, so it costs little."""
     days, before = _by_day(litres, grid)
-    filled = np.nan_to_num(days, nan=0.0).clip(0.0)
-    daily = filled.sum(axis=2)
-    baseline = _smooth(daily[:, :, None], 1.0 / thresholds.slowed_baseline_days)[:, :, 0]
+    filled = _used(days)
+    daily = filled.sum(axis=2, dtype=np.float64)
+    moving_daily = (days >= thresholds.min_flow_litres).sum(axis=2)
     span = thresholds.slowed_days
-    expected = np.full(daily.shape, np.nan)  # the baseline before the trailing window
-    expected[:, span + 1 :] = baseline[:, : -span - 1] * span
+    baseline = _smooth(daily, 1.0 / thresholds.slowed_baseline_days)
     seen = np.cumsum(~np.isnan(days).all(axis=2), axis=1)
-    expected[seen <= thresholds.profile_warmup_days + span] = np.nan
-    window = span * HOURS_PER_DAY
-    volume = np.zeros((litres.shape[0], litres.shape[1] + 1))
-    np.cumsum(np.nan_to_num(litres, nan=0.0).clip(0.0), axis=1, out=volume[:, 1:])
-    trailing = volume[:, 1:].copy()
-    trailing[:, window:] -= volume[:, 1:-window]
-    moving = _trailing_count(litres >= thresholds.min_flow_litres, window)
-    hourly_expected = _from_days(
-        np.repeat(expected[:, :, None], HOURS_PER_DAY, axis=2), before, litres.shape[1]
-    )
-    with np.errstate(invalid="ignore"):
-        low = trailing < thresholds.slowed_share * hourly_expected
-    flagged = low & (moving >= thresholds.slowed_moving_hours)
-    return _trailing_count(flagged, HOURS_PER_DAY) > 0  # held a day: the verdict is slow to form
+    judged = np.zeros(daily.shape, dtype=np.bool_)  # on the days after the window
+    if daily.shape[1] > span + 1:
+        window = np.cumsum(daily, axis=1)
+        trailing = window[:, span:] - np.concatenate(
+            [np.zeros((len(daily), 1)), window[:, : -span - 1]], axis=1
+        )  # the `span` days ending on each day from day `span - 1`
+        moving = np.cumsum(moving_daily, axis=1)
+        moving_trailing = moving[:, span:] - np.concatenate(
+            [np.zeros((len(daily), 1), dtype=moving.dtype), moving[:, : -span - 1]], axis=1
+        )
+        # The window of days d-span .. d-1 is judged against the baseline before it.
+        expected = baseline[:, : -span - 1] * span
+        low = trailing[:, :-1] < thresholds.slowed_share * expected
+        busy = moving_trailing[:, :-1] >= thresholds.slowed_moving_hours
+        warm = seen[:, span + 1 :] > thresholds.profile_warmup_days + span
+        judged[:, span + 1 :] = low & busy & warm
+    hourly = np.repeat(judged[:, :, None], HOURS_PER_DAY, axis=2)
+    flagged: Bools = _from_days(hourly, before, litres.shape[1])
+    return flagged
 
 
 def above_profile(litres: Floats, grid: Grid, *, thresholds: Thresholds = DEFAULT) -> Bools:
     """An hour above mean + k × deviation of the same hour on EARLIER days, and the floor."""
     days, before = _by_day(litres, grid)
-    filled = np.nan_to_num(days, nan=0.0).clip(0.0)
-    alpha = 1.0 / thresholds.profile_days
-    mean = _smooth(filled, alpha)
-    deviation = _smooth(np.abs(filled - mean), alpha)
-    # The baseline for a day is the one known at the end of the day before.
-    limit = np.full(days.shape, np.inf)
-    limit[:, 1:, :] = mean[:, :-1, :] + thresholds.profile_deviations * deviation[:, :-1, :]
+    filled = _used(days)
+    limit = _profile_limit(filled, 1.0 / thresholds.profile_days, thresholds.profile_deviations)
     warm = thresholds.profile_warmup_days
     seen = np.cumsum(~np.isnan(days).all(axis=2), axis=1)  # days with data up to each day
     limit[seen <= warm] = np.inf
