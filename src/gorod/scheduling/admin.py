@@ -6,11 +6,13 @@ only through the services (the citizen's pages, the counter), never here.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from gorod.people.admin import ModelAdmin, ReadOnlyAdmin, TabularInline
+from gorod.people.admin import ModelAdmin, ReadOnlyAdmin
 from gorod.people.scope import restrict
 from gorod.scheduling.models import (
     Booking,
@@ -22,13 +24,19 @@ from gorod.scheduling.models import (
     WorkingHours,
 )
 
+if TYPE_CHECKING:
+    HoursInlineBase = admin.TabularInline[WorkingHours, Resource]
+    BreakInlineBase = admin.TabularInline[Break, Resource]
+else:
+    HoursInlineBase = BreakInlineBase = admin.TabularInline
 
-class WorkingHoursInline(TabularInline):
+
+class WorkingHoursInline(HoursInlineBase):
     model = WorkingHours
     extra = 0
 
 
-class BreakInline(TabularInline):
+class BreakInline(BreakInlineBase):
     model = Break
     extra = 0
 
