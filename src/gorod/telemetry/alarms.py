@@ -1,0 +1,378 @@
+"""Alarms: run the rules over each device's recent readings, raise, acknowledge and clear.
+
+``alarms_evaluate`` is what the ``gorod alarms evaluate`` loop calls: for every active rule it
+reads the devices the rule covers (their latest state in the database, or their recent
+readings from the telemetry table when the rule needs history), asks the pure
+``rules.evaluate`` for a verdict, raises an alarm for a device that fires and has none open,
+and clears the open alarm of a device whose verdict is clear. A verdict of unknown (not
+enough data) changes nothing. At most one alarm per rule and device is open at a time: the
+database holds that invariant, so two evaluators racing raise one alarm.
+
+A new alarm tells the residents of the device's apartment (in their cabinet) and the utility
+operators of its district (in their cabinet, the desk of the back office).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from gorod.errors import ApplicationError, Conflict
+from gorod.people.models import Citizen, Official, Role, User
+from gorod.places.models import District
+from gorod.telemetry import conf, rules, table
+from gorod.telemetry.metrics import METRICS
+from gorod.telemetry.models import Alarm, Device, DeviceState, DeviceType, Rule
+
+US_PER_S = rules.US_PER_S
+
+
+@dataclass
+class Evaluation:
+    """What one pass did, rule by rule and in total."""
+
+    rules: int = 0
+    devices: int = 0
+    raised: list[int] = field(default_factory=list)
+    cleared: list[int] = field(default_factory=list)
+    skipped: dict[str, str] = field(default_factory=dict)
+
+
+def _us(moment: dt.datetime) -> int:
+    return int(moment.timestamp() * US_PER_S)
+
+
+def rule_params(*, kind: str, params: dict[str, Any]) -> rules.Params:
+    """The typed parameters of a rule, or an ``ApplicationError`` naming the bad one."""
+    try:
+        return rules.parse(kind, params)
+    except rules.RuleError as exc:
+        field_name = "kind" if exc.field == "kind" else f"params.{exc.field}"
+        raise ApplicationError(
+            _("The rule's parameters are not valid: %(detail)s.") % {"detail": exc},
+            field=field_name,
+        ) from exc
+
+
+@transaction.atomic
+def rule_create(
+    *,
+    name: str,
+    kind: str,
+    metric: str,
+    params: dict[str, Any],
+    device_type: DeviceType | None = None,
+    district: District | None = None,
+    severity: str = Rule.Severity.WARNING,
+) -> Rule:
+    """A new active rule, once its kind, metric and parameters are known to be sound."""
+    rule_params(kind=kind, params=params)
+    if not name.strip():
+        raise ApplicationError(_("Give the rule a name."), field="name")
+    if metric and metric not in METRICS:
+        raise ApplicationError(
+            _("Unknown metric: %(metric)s.") % {"metric": metric}, field="metric"
+        )
+    if not metric and kind != Rule.Kind.SILENCE:
+        raise ApplicationError(_("Only a silence rule may leave the metric out."), field="metric")
+    if severity not in Rule.Severity.values:
+        raise ApplicationError(_("Unknown severity."), field="severity")
+    return Rule.objects.create(
+        name=name.strip(),
+        kind=kind,
+        metric=metric,
+        params=params,
+        device_type=device_type,
+        district=district,
+        severity=severity,
+    )
+
+
+def devices_covered(rule: Rule) -> list[Device]:
+    """The active devices a rule applies to: of its type and district, reporting its metric."""
+    types = DeviceType.objects.all()
+    if rule.device_type_id is not None:
+        types = types.filter(pk=rule.device_type_id)
+    type_ids = [t.pk for t in types if not rule.metric or rule.metric in t.metrics]
+    devices = Device.objects.filter(is_active=True, device_type_id__in=type_ids)
+    if rule.district_id is not None:
+        devices = devices.filter(district_id=rule.district_id)
+    return list(devices.order_by("pk"))
+
+
+def _latest(rule: Rule, devices: list[Device]) -> dict[str, rules.Series]:
+    """Each device's latest value of the rule's metric (or last contact, for a silence rule
+    on the device as a whole), as a one-reading series."""
+    if not rule.metric:
+        return {
+            d.pk: rules.Series.of([_us(d.last_seen_at)], [1.0])
+            for d in devices
+            if d.last_seen_at is not None
+        }
+    states = DeviceState.objects.filter(
+        device_id__in=[d.pk for d in devices], metric=rule.metric
+    ).values_list("device_id", "ts", "value")
+    return {device: rules.Series.of([_us(ts)], [value]) for device, ts, value in states}
+
+
+def readings_between(
+    *, device_ids: list[str], metric: str, start: dt.datetime, end: dt.datetime
+) -> pa.Table:
+    """Readings (device_id, ts, value) of ``metric`` for ``device_ids`` in [start, end],
+    each counted once, sorted by device and time."""
+    if not device_ids:
+        return pa.table({"device_id": [], "ts": [], "value": []})
+    with table.connect(conf.table_uri()) as con:
+        return con.sql(
+            "SELECT device_id, epoch_us(ts) AS ts, value FROM readings "
+            "WHERE metric = ? AND day BETWEEN ? AND ? AND ts BETWEEN ? AND ? "
+            "AND device_id IN (SELECT unnest(?)) ORDER BY device_id, ts",
+            params=[metric, start.date(), end.date(), start, end, device_ids],
+        ).to_arrow_table()
+
+
+def _history(
+    rule: Rule, devices: list[Device], *, start: dt.datetime, end: dt.datetime
+) -> dict[str, rules.Series]:
+    """The devices' readings of the rule's metric from ``start`` to ``end``, one series each."""
+    found = readings_between(
+        device_ids=[d.pk for d in devices], metric=rule.metric, start=start, end=end
+    )
+    if found.num_rows == 0:
+        return {}
+    ids = np.asarray(found.column("device_id").to_pylist(), dtype=object)
+    ts = found.column("ts").to_numpy().astype(np.int64)
+    values = found.column("value").to_numpy().astype(np.float64)
+    starts = np.flatnonzero(np.r_[True, ids[1:] != ids[:-1]])
+    ends = np.r_[starts[1:], ids.size]
+    return {
+        str(ids[a]): rules.Series(ts[a:b], values[a:b])
+        for a, b in zip(starts.tolist(), ends.tolist(), strict=True)
+    }
+
+
+def alarms_evaluate(
+    *, now: dt.datetime | None = None, rule_ids: Iterable[int] | None = None
+) -> Evaluation:
+    """One pass of every active rule (or of ``rule_ids``) over the devices it covers."""
+    now = now or timezone.now()
+    result = Evaluation()
+    active = Rule.objects.filter(is_active=True).order_by("pk")
+    if rule_ids is not None:
+        active = active.filter(pk__in=list(rule_ids))
+    for rule in active:
+        try:
+            params = rules.parse(rule.kind, rule.params)
+        except rules.RuleError as exc:
+            result.skipped[rule.name] = str(exc)
+            continue
+        devices = devices_covered(rule)
+        result.rules += 1
+        result.devices += len(devices)
+        if not devices:
+            continue
+        lookback = rules.history_s(params)
+        if lookback:
+            start = now - dt.timedelta(seconds=lookback)
+            series = _history(rule, devices, start=start, end=now)
+        else:
+            series = _latest(rule, devices)
+        _apply(rule, params, devices, series, now=now, result=result)
+    return result
+
+
+def _apply(
+    rule: Rule,
+    params: rules.Params,
+    devices: list[Device],
+    series: dict[str, rules.Series],
+    *,
+    now: dt.datetime,
+    result: Evaluation,
+) -> None:
+    open_alarms = {alarm.device_id: alarm for alarm in Alarm.objects.open().filter(rule=rule)}
+    now_us = _us(now)
+    empty = rules.Series.empty()
+    for device in devices:
+        verdict = rules.evaluate(
+            params,
+            series.get(device.pk, empty),
+            now_us=now_us,
+            active_since_us=_us(device.created_at),
+        )
+        alarm = open_alarms.get(device.pk)
+        if verdict.status is rules.Status.FIRING and alarm is None:
+            raised = alarm_raise(rule=rule, device=device, verdict=verdict, now=now)
+            if raised is not None:
+                result.raised.append(raised.pk)
+        elif verdict.status is rules.Status.CLEAR and alarm is not None:
+            alarm_resolve(alarm=alarm, verdict=verdict, now=now)
+            result.cleared.append(alarm.pk)
+
+
+def alarm_raise(
+    *, rule: Rule, device: Device, verdict: rules.Verdict, now: dt.datetime
+) -> Alarm | None:
+    """A new active alarm and its notifications; None when one is already open (a race)."""
+    try:
+        with transaction.atomic():
+            alarm = Alarm.objects.create(
+                rule=rule,
+                device=device,
+                raised_at=now,
+                reason=verdict.reason.value,
+                evidence=verdict.evidence,
+            )
+            _notify(alarm)
+    except IntegrityError:
+        return None
+    return alarm
+
+
+@transaction.atomic
+def alarm_resolve(*, alarm: Alarm, verdict: rules.Verdict, now: dt.datetime) -> Alarm:
+    """Clear an open alarm because its rule no longer fires (no person acted)."""
+    locked = Alarm.objects.select_for_update().get(pk=alarm.pk)
+    if locked.status == Alarm.Status.CLEARED:
+        return locked
+    locked.status = Alarm.Status.CLEARED
+    locked.cleared_at = now
+    locked.clear_reason = verdict.reason.value
+    locked.save(update_fields=["status", "cleared_at", "clear_reason"])
+    return locked
+
+
+def _locked(alarm: Alarm) -> Alarm:
+    return Alarm.objects.select_for_update().select_related("rule", "device").get(pk=alarm.pk)
+
+
+@transaction.atomic
+def alarm_acknowledge(*, alarm: Alarm, user: User) -> Alarm:
+    """An operator has seen the alarm and is on it; it stays open until cleared."""
+    locked = _locked(alarm)
+    if locked.status != Alarm.Status.ACTIVE:
+        raise Conflict(
+            _("Only an active alarm can be acknowledged; this one is %(status)s.")
+            % {"status": locked.get_status_display()},
+            field="status",
+        )
+    locked.status = Alarm.Status.ACKNOWLEDGED
+    locked.acknowledged_at = timezone.now()
+    locked.acknowledged_by = user
+    locked.save(update_fields=["status", "acknowledged_at", "acknowledged_by"])
+    return locked
+
+
+@transaction.atomic
+def alarm_clear(*, alarm: Alarm, user: User, note: str = "") -> Alarm:
+    """An operator closes the alarm (fixed, or a false alarm); the rule may raise it again."""
+    locked = _locked(alarm)
+    if locked.status == Alarm.Status.CLEARED:
+        raise Conflict(_("This alarm is already cleared."), field="status")
+    if len(note) > 500:
+        raise ApplicationError(_("The note is longer than 500 characters."), field="note")
+    locked.status = Alarm.Status.CLEARED
+    locked.cleared_at = timezone.now()
+    locked.cleared_by = user
+    locked.clear_reason = "manual"
+    locked.note = note
+    locked.save(update_fields=["status", "cleared_at", "cleared_by", "clear_reason", "note"])
+    return locked
+
+
+def recipients(device: Device) -> tuple[list[User], list[User]]:
+    """Residents of the device's apartment, and utility operators of its district."""
+    residents: list[User] = []
+    if device.apartment_id is not None:
+        residents = [
+            c.user
+            for c in Citizen.objects.filter(
+                apartment_id=device.apartment_id, user__isnull=False, user__is_active=True
+            ).select_related("user")
+            if c.user is not None
+        ]
+    operators = [
+        o.user
+        for o in Official.objects.filter(
+            role=Role.UTILITY_OPERATOR, district_id=device.district_id, user__is_active=True
+        ).select_related("user")
+    ]
+    return residents, operators
+
+
+def _notify(alarm: Alarm) -> None:
+    from gorod.portal.notifications import notify
+
+    residents, operators = recipients(alarm.device)
+    title = _("%(rule)s: device %(device)s") % {"rule": alarm.rule.name, "device": alarm.device.pk}
+    body = reason_text(alarm.reason, alarm.evidence)
+    for user in residents:
+        notify(user=user, kind="telemetry.alarm", title=title, body=body)
+    link = reverse("telemetry:alarm", args=[alarm.pk])
+    for user in operators:
+        notify(user=user, kind="telemetry.alarm", title=title, body=body, link=link)
+
+
+def _fmt(value: Any) -> str:
+    return f"{value:g}" if isinstance(value, int | float) else str(value)
+
+
+def _hours(seconds: Any) -> str:
+    return f"{float(seconds) / 3600:.1f}" if isinstance(seconds, int | float) else "?"
+
+
+def reason_text(reason: str, evidence: dict[str, Any]) -> str:
+    """The reason of an alarm (or of its clearing) as a sentence in the current language."""
+    values = evidence.get("values") or []
+    latest = _fmt(values[-1]) if values else "?"
+    limit = _fmt(evidence.get("limit", "?"))
+    per_hour = _fmt(round(evidence.get("per_hour", 0.0), 3))
+    texts = {
+        rules.Reason.ABOVE: _("The latest value %(latest)s is above %(limit)s."),
+        rules.Reason.BELOW: _("The latest value %(latest)s is below %(limit)s."),
+        rules.Reason.WITHIN: _("The latest value %(latest)s is within the limit %(limit)s."),
+        rules.Reason.BETWEEN: _("The latest value %(latest)s is between the two limits."),
+        rules.Reason.RATE_ABOVE: _("The value changes by %(per_hour)s an hour, above %(limit)s."),
+        rules.Reason.RATE_BELOW: _("The value changes by %(per_hour)s an hour, below %(limit)s."),
+        rules.Reason.RATE_WITHIN: _("The value changes by %(per_hour)s an hour, within %(limit)s."),
+        rules.Reason.PERSISTS: _(
+            "The condition (beyond %(limit)s) has held for %(held)s hours without a break."
+        ),
+        rules.Reason.NOT_PERSISTING: _("The condition no longer holds without a break."),
+        rules.Reason.SILENT: _("No readings for %(silent)s hours."),
+        rules.Reason.REPORTING: _("The device reports again."),
+        rules.Reason.FLAG_SET: _("The device raised the flag."),
+        rules.Reason.FLAG_UNSET: _("The flag is no longer raised."),
+        rules.Reason.NO_DATA: _("No data."),
+        rules.Reason.TOO_FEW: _("Too few readings to judge."),
+        "manual": _("Cleared by an operator."),
+    }
+    text = texts.get(reason, reason)
+    return str(text) % {
+        "latest": latest,
+        "limit": limit,
+        "per_hour": per_hour,
+        "held": _hours(evidence.get("held_s")),
+        "silent": _hours(evidence.get("silent_s")),
+    }
+
+
+def open_count_by_device(device_ids: Iterable[str]) -> dict[str, int]:
+    counts: dict[str, int] = defaultdict(int)
+    for device_id in (
+        Alarm.objects.open()
+        .filter(device_id__in=list(device_ids))
+        .values_list("device_id", flat=True)
+    ):
+        counts[device_id] += 1
+    return dict(counts)

@@ -1,0 +1,155 @@
+"""Chart data for the telemetry pages: a device's metrics by the hour, an alarm's evidence.
+
+Each chart is a plain dict the template writes as JSON beside its canvas (``charts.js``
+draws it) and summarises in words, so the page says the same without JavaScript.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.compute as pc
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+
+from gorod.telemetry import alarms as alarm_services
+from gorod.telemetry import conf, table
+from gorod.telemetry.metrics import METRICS
+from gorod.telemetry.models import Alarm
+
+
+def _label(moment: dt.datetime) -> str:
+    return date_format(timezone.localtime(moment), "SHORT_DATETIME_FORMAT")
+
+
+def _number(value: float) -> str:
+    return f"{value:.6g}"
+
+
+def chart(
+    *, key: str, title: str, unit: str, kind: str, times: list[dt.datetime], values: list[float]
+) -> dict[str, Any]:
+    """One chart's data and its summary in words."""
+    chart_id = f"chart-{key}"
+    summary = ""
+    if values:
+        low, high = min(values), max(values)
+        summary = _(
+            "%(count)s points from %(start)s to %(end)s; lowest %(low)s, highest %(high)s, "
+            "latest %(latest)s."
+        ) % {
+            "count": len(values),
+            "start": _label(times[0]),
+            "end": _label(times[-1]),
+            "low": _number(low),
+            "high": _number(high),
+            "latest": _number(values[-1]),
+        }
+    return {
+        "id": chart_id,
+        "data_id": f"{chart_id}-data",
+        "title": title,
+        "unit": unit,
+        "label": f"{title}, {unit}" if unit else title,
+        "kind": kind,
+        "labels": [_label(t) for t in times],
+        "values": values,
+        "summary": summary,
+        "rows": [(_label(t), _number(v)) for t, v in zip(times, values, strict=True)],
+    }
+
+
+def metric_title(metric: str) -> tuple[str, str, str]:
+    """A metric's chart title, unit and chart kind: consumption per hour for meters."""
+    known = METRICS.get(metric)
+    if known is None:
+        return metric, "", "line"
+    if known.kind == "cumulative":
+        return _("%(metric)s: consumption per hour") % {"metric": metric}, known.unit, "bar"
+    if known.kind == "flag":
+        return _("%(metric)s: raised in the hour") % {"metric": metric}, "", "bar"
+    return _("%(metric)s: hourly mean") % {"metric": metric}, known.unit, "line"
+
+
+def hourly(*, device_id: str, start: dt.datetime, end: dt.datetime) -> dict[str, pa.Table]:
+    """A device's readings in (start, end] by the hour, per metric: mean, highest, last."""
+    with table.connect(conf.table_uri()) as con:
+        found = con.sql(
+            "SELECT metric, (epoch_us(ts) // 3600000000) * 3600000000 AS hour, "
+            "avg(value) AS mean, max(value) AS high, arg_max(value, ts) AS last "
+            "FROM readings WHERE device_id = ? AND day BETWEEN ? AND ? AND ts > ? AND ts <= ? "
+            "GROUP BY ALL ORDER BY metric, hour",
+            params=[device_id, start.date(), end.date(), start, end],
+        ).to_arrow_table()
+    by_metric: dict[str, pa.Table] = {}
+    for metric in sorted(set(found.column("metric").to_pylist())):
+        by_metric[metric] = found.filter(pc.equal(found.column("metric"), metric))
+    return by_metric
+
+
+def _moments(hours_us: list[int]) -> list[dt.datetime]:
+    return [dt.datetime.fromtimestamp(h / 1_000_000, tz=dt.UTC) for h in hours_us]
+
+
+def device_charts(
+    *, device_id: str, metrics: list[str], end: dt.datetime, days: int
+) -> list[dict[str, Any]]:
+    """A chart per metric over the last ``days``: consumption per hour for a meter (the rise
+    of its register; none across a reset), the hourly mean of a gauge, a raised flag."""
+    found = hourly(device_id=device_id, start=end - dt.timedelta(days=days), end=end)
+    charts = []
+    for metric in metrics:
+        title, unit, kind = metric_title(metric)
+        rows = found.get(metric)
+        times: list[dt.datetime] = []
+        values: list[float] = []
+        if rows is not None and rows.num_rows:
+            hours = rows.column("hour").to_pylist()
+            known = METRICS.get(metric)
+            if known is not None and known.kind == "cumulative":
+                last = rows.column("last").to_pylist()
+                pairs = [
+                    (h, b - a) for h, a, b in zip(hours[1:], last, last[1:], strict=False) if b >= a
+                ]
+            elif known is not None and known.kind == "flag":
+                pairs = list(zip(hours, rows.column("high").to_pylist(), strict=True))
+            else:
+                pairs = list(zip(hours, rows.column("mean").to_pylist(), strict=True))
+            times = _moments([h for h, _v in pairs])
+            values = [float(v) for _h, v in pairs]
+        charts.append(
+            chart(
+                key=metric.replace("_", "-"),
+                title=title,
+                unit=unit,
+                kind=kind,
+                times=times,
+                values=values,
+            )
+        )
+    return charts
+
+
+def evidence_chart(alarm: Alarm) -> dict[str, Any]:
+    """The readings an alarm was raised on."""
+    evidence = alarm.evidence or {}
+    stamps = [parse_datetime(s) for s in evidence.get("ts", []) if isinstance(s, str)]
+    values = [float(v) for v in evidence.get("values", []) if isinstance(v, int | float)]
+    pairs = [(t, v) for t, v in zip(stamps, values, strict=False) if t is not None]
+    unit = METRICS[alarm.rule.metric].unit if alarm.rule.metric in METRICS else ""
+    return chart(
+        key=f"alarm-{alarm.pk}",
+        title=_("%(metric)s at the time of the alarm") % {"metric": alarm.rule.metric or "—"},
+        unit=unit,
+        kind="line",
+        times=[t for t, _v in pairs],
+        values=[v for _t, v in pairs],
+    )
+
+
+def reason(alarm: Alarm) -> str:
+    return alarm_services.reason_text(alarm.reason, alarm.evidence or {})
