@@ -27,7 +27,10 @@ def detect(tmp_path: Path, text: str) -> tuple[Path, str]:
     source, target = tmp_path / "hourly.csv", tmp_path / "alerts.csv"
     source.write_text(text)
     out = StringIO()
-    call_command("utilities", "detect", "--input", str(source), "--output", str(target), stdout=out)
+    with translation.override("en"):
+        call_command(
+            "utilities", "detect", "--input", str(source), "--output", str(target), stdout=out
+        )
     return target, out.getvalue()
 
 
@@ -76,7 +79,7 @@ def test_total_litres_is_optional(tmp_path: Path) -> None:
 def test_a_bad_file_names_the_place_and_writes_nothing(
     tmp_path: Path, text: str, message: str
 ) -> None:
-    with translation.override("en"), pytest.raises(CommandError) as refused:
+    with pytest.raises(CommandError) as refused:
         detect(tmp_path, text)
     assert refused.value.returncode == 2
     assert message in str(refused.value)
