@@ -30,6 +30,7 @@ class QueuesConfig(AppConfig):
             "roles": ["office_head"],
         },
     ]
+    demo_prepare = "gorod.queues.demo.demo_prepare"
     role_permissions = {
         "registry_clerk": ["queues.view_ticket", "queues.view_counter"],
         "office_head": [

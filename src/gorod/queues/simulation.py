@@ -16,7 +16,7 @@ import datetime as dt
 import heapq
 import random
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from gorod.queues.calling import Waiting, ahead_of, call_order
 from gorod.queues.estimators import (
@@ -58,7 +58,12 @@ class Visit:
     booked: bool
     arrived: float  # seconds after midnight
     predicted: dict[str, float]
+    priority: bool = False
+    appointment: float | None = None  # seconds after midnight, for a booked visitor
     waited: float | None = None  # None: did not come when called
+    counter: int | None = None
+    called: float | None = None  # seconds after midnight
+    service_seconds: float | None = None
 
 
 @dataclass(frozen=True)
@@ -152,7 +157,17 @@ class _Day:
         self.waiting[ticket.key] = ticket
         predicted = self.predict(ticket, now) if ticket.appointment_at is None else {}
         self.visits[ticket.key] = Visit(
-            ticket.key, ticket.service, ticket.appointment_at is not None, now, predicted
+            ticket.key,
+            ticket.service,
+            ticket.appointment_at is not None,
+            now,
+            predicted,
+            priority=ticket.priority,
+            appointment=(
+                None
+                if ticket.appointment_at is None
+                else (ticket.appointment_at - _MIDNIGHT).total_seconds()
+            ),
         )
         for counter in sorted(self.idle):
             if self.call(counter, now):
@@ -171,24 +186,21 @@ class _Day:
             return False
         self.idle.discard(counter)
         ticket = self.waiting.pop(order[0].key)
+        visit = self.visits[ticket.key]
         if ticket.key in self.leaves:
+            self.visits[ticket.key] = replace(visit, counter=counter, called=now)
             self.push(now + NO_SHOW_CALL_SECONDS, "free", counter)
             return True
-        visit = self.visits[ticket.key]
         start = visit.arrived
         if ticket.appointment_at is not None:
             start = max(start, (ticket.appointment_at - _MIDNIGHT).total_seconds())
-        waited = now - start
-        self.visits[ticket.key] = Visit(
-            visit.ticket, visit.service, visit.booked, visit.arrived, visit.predicted, waited
-        )
-        self.last_delay[ticket.service] = waited
-        mean = (
-            60
-            * self.plan.service_minutes[ticket.service]
-            * self.plan.counter_pace.get(counter, 1.0)
-        )
+        self.last_delay[ticket.service] = now - start
+        pace = self.plan.counter_pace.get(counter, 1.0)
+        mean = 60 * self.plan.service_minutes[ticket.service] * pace
         seconds = self.rng.gammavariate(GAMMA_SHAPE, mean / GAMMA_SHAPE)
+        self.visits[ticket.key] = replace(
+            visit, waited=now - start, counter=counter, called=now, service_seconds=seconds
+        )
         self.samples.append(ServiceSample(ticket.service, counter, seconds))
         self.push(now + seconds, "free", counter)
         return True
@@ -225,7 +237,12 @@ def _tickets(plan: DayPlan, rng: random.Random) -> list[tuple[float, Waiting, bo
 
 
 def simulate(plan: DayPlan, *, seed: int) -> Report:
-    """Run the day once; deterministic for a seed."""
+    """Run the day once and report; deterministic for a seed."""
+    return report_of(simulate_visits(plan, seed=seed))
+
+
+def simulate_visits(plan: DayPlan, *, seed: int) -> list[Visit]:
+    """Every visit of the day, in order of arrival; deterministic for a seed."""
     rng = random.Random(seed)  # noqa: S311  (a simulation, not a secret)
     day = _Day(plan, rng, dt.timedelta(minutes=plan.priority_head_start_minutes))
     day.idle = set(plan.counters)
@@ -241,10 +258,10 @@ def simulate(plan: DayPlan, *, seed: int) -> Report:
             day.arrive(tickets[subject], now)
         else:
             day.call(subject, now)
-    return _report(list(day.visits.values()))
+    return sorted(day.visits.values(), key=lambda v: v.arrived)
 
 
-def _report(visits: list[Visit]) -> Report:
+def report_of(visits: list[Visit]) -> Report:
     served = [v for v in visits if v.waited is not None]
     waits = [v.waited for v in served if v.waited is not None]
     walk_ins = [v for v in served if not v.booked and v.predicted]
