@@ -22,13 +22,16 @@ from typing import Any
 
 import numpy as np
 import pyarrow as pa
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from gorod.errors import ApplicationError, Conflict
+from gorod.errors import ApplicationError, Conflict, NotFound
 from gorod.people.models import Citizen, Official, Role, User
+from gorod.people.scope import restrict
 from gorod.places.models import District
 from gorod.telemetry import conf, rules, table
 from gorod.telemetry.metrics import METRICS
@@ -250,6 +253,19 @@ def alarm_resolve(*, alarm: Alarm, verdict: rules.Verdict, now: dt.datetime) -> 
     locked.clear_reason = verdict.reason.value
     locked.save(update_fields=["status", "cleared_at", "clear_reason"])
     return locked
+
+
+def alarms_for(user: AbstractBaseUser | AnonymousUser) -> QuerySet[Alarm]:
+    """Alarms of the devices in ``user``'s district (all of them for city-wide roles)."""
+    return restrict(Alarm.objects.select_related("rule"), user, district="device__district")
+
+
+def alarm_get(*, alarm_id: int, user: AbstractBaseUser | AnonymousUser) -> Alarm:
+    """The alarm, or NotFound when it does not exist or lies outside ``user``'s scope."""
+    found = alarms_for(user).select_related("device").filter(pk=alarm_id).first()
+    if found is None:
+        raise NotFound(_("No such alarm in your scope."), field="alarm_id")
+    return found
 
 
 def _locked(alarm: Alarm) -> Alarm:

@@ -377,3 +377,109 @@ def device_secret_rotate(request: HttpRequest, device_id: str) -> ProvisionedOut
 
 
 # --- rules and alarms (T3) ---
+
+from gorod.people.models import User  # noqa: E402 - this section's own imports
+from gorod.telemetry import alarms  # noqa: E402
+from gorod.telemetry.models import Alarm, Rule  # noqa: E402
+
+# Alarms for officials with the permission, within their scope (another district's is a 404).
+
+AlarmFilter = Literal["open", "active", "acknowledged", "cleared", "all"]
+
+
+class RuleOut(Schema):
+    id: int
+    name: str
+    kind: str
+    metric: str
+    params: dict[str, object]
+    device_type: str | None = Field(None, alias="device_type.code")
+    district_id: int | None
+    severity: str
+    is_active: bool
+
+
+class AlarmOut(Schema):
+    id: int
+    rule: RuleOut
+    device_id: str
+    status: str
+    raised_at: str
+    reason: str = Field(description="reason code (rules.Reason)")
+    reason_text: str = Field(description="the reason in the request's language")
+    evidence: dict[str, object]
+    acknowledged_at: str | None
+    cleared_at: str | None
+    clear_reason: str
+    note: str
+
+    @staticmethod
+    def resolve_raised_at(obj: Alarm) -> str:
+        return obj.raised_at.isoformat()
+
+    @staticmethod
+    def resolve_reason_text(obj: Alarm) -> str:
+        return alarms.reason_text(obj.reason, obj.evidence or {})
+
+    @staticmethod
+    def resolve_acknowledged_at(obj: Alarm) -> str | None:
+        return obj.acknowledged_at.isoformat() if obj.acknowledged_at else None
+
+    @staticmethod
+    def resolve_cleared_at(obj: Alarm) -> str | None:
+        return obj.cleared_at.isoformat() if obj.cleared_at else None
+
+
+class ClearIn(Schema):
+    note: str = Field("", max_length=500)
+
+
+def _alarm_reader(request: HttpRequest, permission: str = "telemetry.view_alarm") -> User:
+    user = request.user
+    if not isinstance(user, User) or not user.has_perm(permission):
+        raise PermissionDenied(_("Alarms are for the city's utility operators."))
+    return user
+
+
+@router.get("/alarms", response=list[AlarmOut])
+@paginate(Pages)
+def alarm_list(
+    request: HttpRequest, status: AlarmFilter = "open", device_id: str | None = None
+) -> QuerySet[Alarm]:
+    """Alarms in scope, newest first; ``open`` (the default) is active or acknowledged."""
+    found = alarms.alarms_for(_alarm_reader(request)).select_related("rule__device_type")
+    if status == "open":
+        found = found.exclude(status=Alarm.Status.CLEARED)
+    elif status != "all":
+        found = found.filter(status=status)
+    if device_id is not None:
+        found = found.filter(device_id=device_id)
+    return found
+
+
+@router.get("/alarms/{alarm_id}", response=AlarmOut)
+def alarm_detail(request: HttpRequest, alarm_id: int) -> Alarm:
+    return alarms.alarm_get(alarm_id=alarm_id, user=_alarm_reader(request))
+
+
+@router.post("/alarms/{alarm_id}/acknowledge", response=AlarmOut)
+def alarm_acknowledge(request: HttpRequest, alarm_id: int) -> Alarm:
+    """An active alarm becomes acknowledged; any other is a 409."""
+    user = _alarm_reader(request, "telemetry.change_alarm")
+    return alarms.alarm_acknowledge(alarm=alarms.alarm_get(alarm_id=alarm_id, user=user), user=user)
+
+
+@router.post("/alarms/{alarm_id}/clear", response=AlarmOut)
+def alarm_clear(request: HttpRequest, alarm_id: int, payload: ClearIn) -> Alarm:
+    """An open alarm becomes cleared, with an optional note (body ``{}`` for none); a
+    cleared one is a 409."""
+    user = _alarm_reader(request, "telemetry.change_alarm")
+    found = alarms.alarm_get(alarm_id=alarm_id, user=user)
+    return alarms.alarm_clear(alarm=found, user=user, note=payload.note)
+
+
+@router.get("/rules", response=list[RuleOut])
+def rule_list(request: HttpRequest) -> QuerySet[Rule]:
+    """The alarm rules, active ones first."""
+    _alarm_reader(request, "telemetry.view_rule")
+    return Rule.objects.select_related("device_type").order_by("-is_active", "name")

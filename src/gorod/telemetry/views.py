@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from gorod.errors import ApplicationError
+from gorod.errors import ApplicationError, NotFound
 from gorod.people.models import Scope, User
 from gorod.people.scope import official_for, restrict
 from gorod.telemetry import alarms as alarm_services
@@ -45,10 +45,6 @@ def _official(request: HttpRequest, permission: str) -> User:
 
 def devices_in_scope(user: User) -> QuerySet[Device]:
     return restrict(Device.objects.all(), user, district="district")
-
-
-def alarms_in_scope(user: User) -> QuerySet[Alarm]:
-    return restrict(Alarm.objects.all(), user, district="device__district")
 
 
 def _page(request: HttpRequest, items: QuerySet[Any]) -> Page[Any]:
@@ -184,7 +180,7 @@ def alarm_list(request: HttpRequest) -> HttpResponse:
     status = request.GET.get("status", "open")
     if status not in ALARM_FILTERS:
         status = "open"
-    found = alarms_in_scope(user).select_related(
+    found = alarm_services.alarms_for(user).select_related(
         "rule", "device__apartment__building", "device__building", "device__institution"
     )
     if status == "open":
@@ -205,9 +201,9 @@ def alarm_list(request: HttpRequest) -> HttpResponse:
 
 def _alarm_or_404(user: User, alarm_id: int) -> Alarm:
     try:
-        return alarms_in_scope(user).select_related("rule", "device").get(pk=alarm_id)
-    except Alarm.DoesNotExist:
-        raise Http404(_("No such alarm in your scope.")) from None
+        return alarm_services.alarm_get(alarm_id=alarm_id, user=user)
+    except NotFound as exc:
+        raise Http404(exc.message) from exc
 
 
 @login_required
@@ -335,7 +331,7 @@ def ingest_status(request: HttpRequest) -> HttpResponse:
         "devices_silent": visible.filter(is_active=True)
         .filter(Q(last_seen_at__isnull=True) | Q(last_seen_at__lt=silent_since))
         .count(),
-        "alarms_open": alarms_in_scope(user).exclude(status=Alarm.Status.CLEARED).count(),
+        "alarms_open": alarm_services.alarms_for(user).exclude(status=Alarm.Status.CLEARED).count(),
         "window_minutes": int(STATUS_WINDOW.total_seconds() // 60),
     }
     return render(request, "telemetry/status.html", context)
