@@ -10,7 +10,7 @@ import pytest
 from gorod.errors import ApplicationError, Conflict, NotFound
 from gorod.people.models import Citizen
 from gorod.utilities.models import Reading, Resource
-from gorod.utilities.services import readings_submit
+from gorod.utilities.services import reading_record, readings_submit
 from tests.people.factories import CitizenFactory
 from tests.utilities.factories import in_window, meter_for, reading
 
@@ -129,3 +129,14 @@ def test_a_smart_meters_month_is_not_overwritten(resident: Citizen) -> None:
 
 def test_an_empty_submission_is_refused(resident: Citizen) -> None:
     assert _refused(resident, {}).field == "readings"
+
+
+def test_an_operators_reading_is_checked_and_kept_even_when_refused(resident: Citizen) -> None:
+    cold = meter_for(resident.apartment)
+    reading(cold, FEB, "100")
+    refused = reading_record(meter=cold, period=MARCH, value=D("50"), now=NOW)
+    assert (refused.status, refused.reason) == (Reading.Status.REJECTED, "below_previous")
+    accepted = reading_record(meter=cold, period=MARCH, value=D("104"), now=NOW)
+    assert (accepted.status, accepted.consumption) == (Reading.Status.ACCEPTED, D("4"))
+    with pytest.raises(Conflict):
+        reading_record(meter=cold, period=MARCH, value=D("105"), now=NOW)

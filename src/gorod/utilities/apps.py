@@ -47,3 +47,4 @@ class UtilitiesConfig(AppConfig):
         ],
     }
     audit_actions = {"utilities.alert.decide": _("decided on a meter alert")}
+    demo_prepare = "gorod.utilities.demo.demo_prepare"

@@ -172,6 +172,34 @@ def readings_submit(
     return readings
 
 
+@transaction.atomic
+def reading_record(
+    *,
+    meter: Meter,
+    period: dt.date,
+    value: Decimal,
+    now: dt.datetime | None = None,
+    user: User | None = None,
+) -> Reading:
+    """A reading an operator took (a visit, a paper form) for ``period``, through the same
+    VEE rules: a refused value is kept as rejected, with its reason."""
+    now = now or timezone.now()
+    if selectors.reading_in_effect(meter=meter, period=period) is not None:
+        raise Conflict(
+            _("%(meter)s already has a reading for this month.") % {"meter": meter},
+            field=field_of(meter.pk),
+        )
+    return _checked_reading(
+        meter,
+        value,
+        period=period,
+        read_on=timezone.localdate(now),
+        now=now,
+        source=Reading.Source.OPERATOR,
+        user=user,
+    )
+
+
 @dataclass
 class CloseResult:
     period: dt.date
@@ -186,9 +214,17 @@ class CloseResult:
         return {**self.__dict__, "period": self.period.isoformat()}
 
 
-def _smart_reading(
-    meter: Meter, value: Decimal, *, period: dt.date, read_on: dt.date, now: dt.datetime
+def _checked_reading(
+    meter: Meter,
+    value: Decimal,
+    *,
+    period: dt.date,
+    read_on: dt.date,
+    now: dt.datetime,
+    source: str,
+    user: User | None = None,
 ) -> Reading:
+    """A reading from a meter or an operator, kept whether the VEE rules accept it or not."""
     verdict = _verdict(meter=meter, value=value, period=period, read_on=read_on)
     return Reading.objects.create(
         meter=meter,
@@ -196,8 +232,9 @@ def _smart_reading(
         value=value,
         consumption=verdict.consumption,
         read_on=read_on,
-        source=Reading.Source.SMART,
+        source=source,
         status=Reading.Status.ACCEPTED if verdict.accepted else Reading.Status.REJECTED,
+        submitted_by=user,
         submitted_at=now,
         reason=str(verdict.reason or ""),
         reason_params=verdict.params,
@@ -279,8 +316,13 @@ def apartment_close(
     for meter in Meter.objects.select_for_update().filter(apartment=apartment, is_active=True):
         reading = selectors.reading_in_effect(meter=meter, period=period)
         if reading is None and meter.is_smart and meter.device_id in smart_values:
-            smart = _smart_reading(
-                meter, smart_values[meter.device_id], period=period, read_on=read_on, now=now
+            smart = _checked_reading(
+                meter,
+                smart_values[meter.device_id],
+                period=period,
+                read_on=read_on,
+                now=now,
+                source=Reading.Source.SMART,
             )
             if smart.status == Reading.Status.ACCEPTED:
                 result.smart_accepted += 1
