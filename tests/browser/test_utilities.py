@@ -86,7 +86,7 @@ def _operator_with_alert(meter: Meter) -> tuple[Official, Alert]:
         meter=meter,
         kind="leak",
         day=dt.date(2026, 3, 14),
-        reason="continuous_flow: no hour without flow for 26 hours",
+        reason="continuous_flow",
         evidence={
             "series": {"labels": hours, "values": [9.0 + (h % 5) for h in range(24)], "unit": "l"},
             "litres_last_24h": 258.0,

@@ -9,10 +9,12 @@ from typing import Any
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 
 from gorod.people.models import Citizen, Official
+from gorod.telemetry.models import DeviceState
 from gorod.utilities.models import Alert, Meter, Reading, Resource
-from gorod.utilities.services import alert_raise
+from gorod.utilities.services import alert_raise, period_close
 from tests.people.factories import CitizenFactory, district_official
 from tests.utilities.conftest import last_month, this_month
 from tests.utilities.factories import meter_for, reading
@@ -224,3 +226,20 @@ def test_statistics_count_the_months_readings_by_source(
     )
     assert client.get(f"{BASE}/statistics?month=2026-13").status_code == 422
     assert D(cold.initial_value) == 0
+
+
+def test_a_smart_meters_latest_value_and_the_bills_are_shown(
+    client: Client, resident: Citizen, cold: Meter
+) -> None:
+    power = meter_for(resident.apartment, Resource.POWER_DAY, is_smart=True)
+    DeviceState.objects.create(
+        device=power.device, metric="power_kwh_t1", ts=timezone.now(), value=1234.5678
+    )
+    period_close(period=last_month(), smart_values={}, now=timezone.now())
+    _as(client, resident.user)
+    meters = {m["id"]: m for m in client.get(f"{BASE}/meters").json()["meters"]}
+    assert meters[power.pk]["smart_value"] == "1234.568"
+    assert meters[cold.pk]["smart_value"] is None
+    bills = client.get(f"{BASE}/bills").json()
+    assert [b["period"] for b in bills] == [last_month().isoformat()]
+    assert {line["kind"] for line in bills[0]["lines"]} == {"actual", "estimated"}

@@ -79,11 +79,16 @@ class MeterOut(Schema):
     verified_until: dt.date | None
     this_month: ReadingOut | None = Field(description="the reading in effect for this month")
     last_accepted: ReadingOut | None
+    smart_value: Decimal | None = Field(description="a smart meter's latest register value")
+    smart_value_at: dt.datetime | None
 
     @staticmethod
     def from_model(meter: Meter, period: dt.date) -> MeterOut:
         current = selectors.reading_in_effect(meter=meter, period=period)
         last = selectors.last_accepted(meter=meter)
+        smart = selectors.smart_latest(meters=[meter] if meter.is_smart else []).get(
+            meter.device_id
+        )
         return MeterOut(
             id=meter.pk,
             device_id=meter.device_id,
@@ -96,6 +101,8 @@ class MeterOut(Schema):
             verified_until=meter.verified_until,
             this_month=ReadingOut.from_model(current) if current else None,
             last_accepted=ReadingOut.from_model(last) if last else None,
+            smart_value=smart.value if smart else None,
+            smart_value_at=smart.at if smart else None,
         )
 
 
