@@ -8,9 +8,10 @@ import factory
 from django.utils import timezone
 
 from gorod.education import rules
-from gorod.education.models import Kind, Programme, Round
+from gorod.education.models import Application, Kind, Programme, Round
+from gorod.education.services import application_submit, round_publish, round_run
 from gorod.people.models import Citizen
-from tests.people.factories import child_of
+from tests.people.factories import CitizenFactory, account, child_of
 from tests.places.factories import InstitutionFactory
 
 YEAR = 2027
@@ -67,3 +68,36 @@ def born_months_before(months: int, year: int = YEAR) -> dt.date:
 
 def kid_of(parent: Citizen, months: int = 40, **kwargs: object) -> Citizen:
     return child_of(parent, birth_date=born_months_before(months), **kwargs)
+
+
+def apply_for(round_: Round, programmes: list[Programme], **kwargs: object) -> Application:
+    """A new family applies for a child of 40 months in ``round_``."""
+    parent = CitizenFactory.create()
+    child = kid_of(parent)
+    return application_submit(
+        round_=round_,
+        child=child,
+        user=account(parent),
+        programme_ids=[p.pk for p in programmes],
+        **kwargs,  # type: ignore[arg-type]
+    )
+
+
+def close(round_: Round) -> Round:
+    Round.objects.filter(pk=round_.pk).update(status=Round.Status.CLOSED)
+    round_.refresh_from_db()
+    return round_
+
+
+def decided_round(families: int = 3, seed: int = 5) -> tuple[Round, Programme, list[Application]]:
+    """A published round: ``families`` want one place at a popular group, with a fallback."""
+    round_ = RoundFactory.create()
+    popular = ProgrammeFactory.create(capacity=1, name="Популярная группа")
+    fallback = ProgrammeFactory.create(capacity=families, name="Запасная группа")
+    applications = [apply_for(round_, [popular, fallback]) for _ in range(families)]
+    round_run(round_=close(round_), by_user=None, seed=seed)
+    round_publish(round_=round_, by_user=None)
+    round_.refresh_from_db()
+    for application in applications:
+        application.refresh_from_db()
+    return round_, popular, applications

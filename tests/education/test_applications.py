@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
+from django.utils import translation
 
 from gorod.education import selectors
 from gorod.education.models import Application, Kind, PriorityClaim, Round, Territory
@@ -24,6 +27,13 @@ from tests.education.factories import (
 from tests.people.factories import CitizenFactory, OfficialFactory, account, district_official
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _english() -> Iterator[None]:
+    """The refusals are read in English here; the catalogue has them in Russian too."""
+    with translation.override("en"):
+        yield
 
 
 def _family(months: int = 40) -> tuple[Citizen, Citizen]:

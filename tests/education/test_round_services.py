@@ -16,7 +16,6 @@ from gorod.education.matching import Reason
 from gorod.education.models import Application, Cutoff, Offer, Programme, Round, Run, Territory
 from gorod.education.services import (
     ClaimIn,
-    application_submit,
     offer_accept,
     offer_decline,
     offers_expire,
@@ -28,28 +27,10 @@ from gorod.errors import ApplicationError
 from gorod.ledger.models import LogState
 from gorod.people.models import Citizen
 from gorod.portal.models import Notification
-from tests.education.factories import ProgrammeFactory, RoundFactory, kid_of
+from tests.education.factories import ProgrammeFactory, RoundFactory, apply_for, close
 from tests.people.factories import CitizenFactory, account
 
 pytestmark = pytest.mark.django_db
-
-
-def _apply(round_: Round, programmes: list[Programme], **kwargs: object) -> Application:
-    parent = CitizenFactory.create()
-    child = kid_of(parent)
-    return application_submit(
-        round_=round_,
-        child=child,
-        user=account(parent),
-        programme_ids=[p.pk for p in programmes],
-        **kwargs,  # type: ignore[arg-type]
-    )
-
-
-def _close(round_: Round) -> Round:
-    Round.objects.filter(pk=round_.pk).update(status=Round.Status.CLOSED)
-    round_.refresh_from_db()
-    return round_
 
 
 def _market(seed: int = 7, families: int = 12) -> tuple[Round, list[Programme], list[Application]]:
@@ -57,9 +38,9 @@ def _market(seed: int = 7, families: int = 12) -> tuple[Round, list[Programme], 
     round_ = RoundFactory.create()
     programmes = [ProgrammeFactory.create(capacity=rng.randint(1, 3)) for _ in range(4)]
     applications = [
-        _apply(round_, rng.sample(programmes, rng.randint(1, 3))) for _ in range(families)
+        apply_for(round_, rng.sample(programmes, rng.randint(1, 3))) for _ in range(families)
     ]
-    return _close(round_), programmes, applications
+    return close(round_), programmes, applications
 
 
 def test_a_round_runs_only_once_it_has_closed() -> None:
@@ -111,13 +92,13 @@ def test_the_exported_round_gives_the_same_result_with_the_command(tmp_path: Pat
 def test_a_family_sees_why_not_for_each_choice_above_its_place() -> None:
     round_ = RoundFactory.create()
     popular, fallback = ProgrammeFactory.create(capacity=1), ProgrammeFactory.create(capacity=5)
-    near = _apply(round_, [popular, fallback])
+    near = apply_for(round_, [popular, fallback])
     assert near.child.apartment is not None
     Territory.objects.create(
         institution=popular.institution, building=near.child.apartment.building
     )
-    far = [_apply(round_, [popular, fallback]) for _ in range(3)]
-    round_run(round_=_close(round_), by_user=None, seed=1)
+    far = [apply_for(round_, [popular, fallback]) for _ in range(3)]
+    round_run(round_=close(round_), by_user=None, seed=1)
     near.refresh_from_db()
     assert near.assigned == popular
     for application in far:
@@ -131,8 +112,8 @@ def test_a_family_sees_why_not_for_each_choice_above_its_place() -> None:
 def test_same_group_loses_by_the_lottery_above_the_cutoff() -> None:
     round_ = RoundFactory.create()
     popular, fallback = ProgrammeFactory.create(capacity=1), ProgrammeFactory.create(capacity=5)
-    applications = [_apply(round_, [popular, fallback]) for _ in range(3)]
-    round_run(round_=_close(round_), by_user=None, seed=5)
+    applications = [apply_for(round_, [popular, fallback]) for _ in range(3)]
+    round_run(round_=close(round_), by_user=None, seed=5)
     cutoff = Cutoff.objects.get(programme=popular)
     for application in applications:
         application.refresh_from_db()
@@ -184,8 +165,8 @@ def test_a_declined_place_makes_nobody_else_worse_off(seed: int) -> None:
 def test_the_freed_place_goes_to_the_next_by_priority_then_lottery() -> None:
     round_ = RoundFactory.create()
     popular, fallback = ProgrammeFactory.create(capacity=1), ProgrammeFactory.create(capacity=5)
-    applications = [_apply(round_, [popular, fallback]) for _ in range(4)]
-    round_run(round_=_close(round_), by_user=None, seed=11)
+    applications = [apply_for(round_, [popular, fallback]) for _ in range(4)]
+    round_run(round_=close(round_), by_user=None, seed=11)
     round_publish(round_=round_, by_user=None)
     for application in applications:
         application.refresh_from_db()
@@ -208,8 +189,8 @@ def test_the_freed_place_goes_to_the_next_by_priority_then_lottery() -> None:
 
 def test_an_accepted_place_is_kept_and_answered_once() -> None:
     round_ = RoundFactory.create()
-    application = _apply(round_, [ProgrammeFactory.create()])
-    round_run(round_=_close(round_), by_user=None, seed=1)
+    application = apply_for(round_, [ProgrammeFactory.create()])
+    round_run(round_=close(round_), by_user=None, seed=1)
     round_publish(round_=round_, by_user=None)
     offer = Offer.objects.get(application=application)
     offer_accept(offer=offer, user=account(application.guardian))
@@ -220,8 +201,8 @@ def test_an_accepted_place_is_kept_and_answered_once() -> None:
 
 def test_only_the_family_answers_an_offer() -> None:
     round_ = RoundFactory.create()
-    application = _apply(round_, [ProgrammeFactory.create()])
-    round_run(round_=_close(round_), by_user=None, seed=1)
+    application = apply_for(round_, [ProgrammeFactory.create()])
+    round_run(round_=close(round_), by_user=None, seed=1)
     round_publish(round_=round_, by_user=None)
     offer = Offer.objects.get(application=application)
     with pytest.raises(ApplicationError):
@@ -233,8 +214,8 @@ def test_only_the_family_answers_an_offer() -> None:
 def test_offers_past_their_deadline_expire_and_pass_on() -> None:
     round_ = RoundFactory.create()
     popular = ProgrammeFactory.create(capacity=1)
-    applications = [_apply(round_, [popular]) for _ in range(2)]
-    round_run(round_=_close(round_), by_user=None, seed=2)
+    applications = [apply_for(round_, [popular]) for _ in range(2)]
+    round_run(round_=close(round_), by_user=None, seed=2)
     round_publish(round_=round_, by_user=None)
     assert offers_expire() == 0
     later = timezone.now() + dt.timedelta(days=8)
@@ -248,10 +229,10 @@ def test_offers_past_their_deadline_expire_and_pass_on() -> None:
 def test_a_verified_right_counts_at_the_run() -> None:
     round_ = RoundFactory.create()
     popular = ProgrammeFactory.create(capacity=1)
-    others = [_apply(round_, [popular]) for _ in range(3)]
-    entitled = _apply(round_, [popular], claims=[ClaimIn(category="extraordinary")])
+    others = [apply_for(round_, [popular]) for _ in range(3)]
+    entitled = apply_for(round_, [popular], claims=[ClaimIn(category="extraordinary")])
     entitled.claims.update(document_status="verified")
-    round_run(round_=_close(round_), by_user=None, seed=4)
+    round_run(round_=close(round_), by_user=None, seed=4)
     entitled.refresh_from_db()
     assert entitled.assigned == popular
     assert all(Application.objects.get(pk=a.pk).assigned is None for a in others)
