@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import zoneinfo
+from dataclasses import dataclass
 
 import factory
 
@@ -11,6 +12,7 @@ from gorod.people.models import Official, Role
 from gorod.places.hours import WEEKDAYS
 from gorod.places.models import Institution
 from gorod.queues.models import Counter, Office, QueueService
+from gorod.scheduling.models import CalendarException
 from tests.people.factories import OfficialFactory
 from tests.places.factories import InstitutionFactory
 
@@ -52,3 +54,29 @@ def counter_create(office: Institution, number: int, *services: QueueService) ->
 
 def clerk_of(office: Institution, role: str = Role.REGISTRY_CLERK) -> Official:
     return OfficialFactory.create(role=role, institution=office)
+
+
+@dataclass
+class Hall:
+    office: Office
+    a: QueueService
+    b: QueueService
+    one: Counter
+    two: Counter
+    clerk: Official
+    other_clerk: Official
+
+
+def hall_create() -> Hall:
+    """An office with two services (A, B) and two counters: 1 serves both, 2 serves only A."""
+    office = office_create()
+    a = QueueServiceFactory.create(office=office, letter="A", name="Регистрация рождения")
+    b = QueueServiceFactory.create(office=office, letter="B", name="Повторные свидетельства")
+    one = counter_create(office, 1, a, b)
+    two = counter_create(office, 2, a)
+    return Hall(office, a, b, one, two, clerk_of(office), clerk_of(office))
+
+
+def holidays_clear() -> None:
+    """For tests at the real time of day: no public holiday gets in their way."""
+    CalendarException.objects.all().delete()

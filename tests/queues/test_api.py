@@ -10,8 +10,7 @@ from django.test import Client
 from gorod.queues import services
 from gorod.queues.models import Ticket
 from tests.people.factories import CitizenFactory
-from tests.queues.conftest import Hall
-from tests.queues.factories import clerk_of, office_create
+from tests.queues.factories import Hall, clerk_of, office_create
 
 pytestmark = pytest.mark.usefixtures("any_day")
 API = "/api/v1/queues"

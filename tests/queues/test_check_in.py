@@ -11,8 +11,7 @@ from gorod.queues import services
 from gorod.queues.models import Ticket
 from gorod.scheduling.models import Booking, Resource, Service, Slot
 from tests.people.factories import CitizenFactory
-from tests.queues.conftest import Hall
-from tests.queues.factories import at
+from tests.queues.factories import Hall, at
 
 pytestmark = pytest.mark.django_db
 

@@ -14,8 +14,7 @@ from gorod.queues.demo import demo_prepare
 from gorod.queues.models import Counter, QueueService, Shift, Ticket
 from tests.people.factories import OfficialFactory
 from tests.places.factories import ApartmentFactory, InstitutionFactory
-from tests.queues.conftest import Hall
-from tests.queues.factories import ALL_DAY
+from tests.queues.factories import ALL_DAY, Hall
 
 pytestmark = pytest.mark.django_db
 

@@ -9,8 +9,7 @@ from django.db import connection, connections
 
 from gorod.queues import services
 from gorod.queues.models import Counter, Ticket
-from tests.queues.conftest import Hall
-from tests.queues.factories import at, clerk_of, counter_create
+from tests.queues.factories import Hall, at, clerk_of, counter_create
 
 CLERKS = 6
 
