@@ -59,3 +59,13 @@ def ingest_user() -> str:
 def ingest_password() -> str:
     """Its password ('' when unset: the HTTP broker authenticator then refuses it)."""
     return _setting("INGEST_PASSWORD", "")
+
+
+def time_zone() -> str:
+    """Where calendar buckets (hour, day, month) start: the city's zone."""
+    return _setting("TIME_ZONE", str(settings.TIME_ZONE))
+
+
+def late_days() -> int:
+    """Roll-ups of the latest days are recomputed on each run, for readings that come late."""
+    return int(_setting("LATE_DAYS", "2"))

@@ -36,7 +36,31 @@ SCHEMA = pa.schema(
 """The stored row. ``district_id`` and ``building_id`` are copied from the device registry at
 ingestion so that city queries need no join; ``day`` (UTC) is the partition."""
 
-READING_COLUMNS = ("device_id", "metric", "ts", "value")
+ROLLUP_SCHEMA = pa.schema(
+    [
+        pa.field("device_id", pa.string(), nullable=False),
+        pa.field("metric", pa.string(), nullable=False),
+        pa.field("district_id", pa.int32()),
+        pa.field("building_id", pa.int64()),
+        pa.field("bucket", pa.timestamp("us", tz="UTC"), nullable=False),
+        pa.field("n", pa.int64(), nullable=False),
+        pa.field("total", pa.float64(), nullable=False),
+        pa.field("low", pa.float64(), nullable=False),
+        pa.field("high", pa.float64(), nullable=False),
+        pa.field("first", pa.float64(), nullable=False),
+        pa.field("first_ts", pa.timestamp("us", tz="UTC"), nullable=False),
+        pa.field("last", pa.float64(), nullable=False),
+        pa.field("last_ts", pa.timestamp("us", tz="UTC"), nullable=False),
+        pa.field("increase", pa.float64(), nullable=False),
+        pa.field("day", pa.date32(), nullable=False),
+    ]
+)
+"""One device-metric-bucket of a roll-up (``<table>-hourly``, ``<table>-daily``): count, sum,
+min, max, first and last (with their times), and ``increase``, the sum of the rises between
+consecutive readings inside the bucket (a fall counts as a meter reset: the new value is the
+rise). ``day`` is the bucket's local day, the partition."""
+
+ROLLUPS = ("hourly", "daily")
 KEY = ("device_id", "metric", "ts")
 COMMIT_RETRIES = 20
 TARGET_FILE_BYTES = 128 * 1024 * 1024
@@ -62,7 +86,11 @@ def append(uri: str, readings: pa.Table, *, storage_options: dict[str, str] | No
     """Append readings durably (returns after the commit); safe beside other writer processes."""
     if len(readings) == 0:
         return
-    rows = with_day(readings)
+    append_rows(uri, with_day(readings), storage_options=storage_options)
+
+
+def append_rows(uri: str, rows: pa.Table, *, storage_options: dict[str, str] | None = None) -> None:
+    """Append rows already in the stored shape, retrying a lost commit race."""
     for attempt in range(COMMIT_RETRIES):
         try:
             write_deltalake(
@@ -97,6 +125,70 @@ def dataset(uri: str, *, storage_options: dict[str, str] | None = None) -> ds.Da
     return table.to_pyarrow_dataset()
 
 
+def rollup_uri(uri: str, kind: str) -> str:
+    """Where a roll-up lives: beside the raw table (``var/telemetry-daily``)."""
+    return f"{uri.rstrip('/')}-{kind}"
+
+
+def rollup_dataset(
+    uri: str, kind: str, *, storage_options: dict[str, str] | None = None
+) -> ds.Dataset:
+    table = open_table(rollup_uri(uri, kind), storage_options=storage_options)
+    if table is None:
+        return ds.dataset(ROLLUP_SCHEMA.empty_table())
+    return table.to_pyarrow_dataset()
+
+
+def replace_days(
+    uri: str,
+    rows: pa.Table,
+    *,
+    first: str,
+    last: str,
+    metadata: dict[str, str] | None = None,
+    storage_options: dict[str, str] | None = None,
+) -> None:
+    """Replace the partitions ``first``..``last`` (ISO days) with ``rows``, in one commit
+    (made even when ``rows`` is empty, so that ``metadata`` is recorded)."""
+    commit = CommitProperties(max_commit_retries=COMMIT_RETRIES, custom_metadata=metadata)
+    if open_table(uri, storage_options=storage_options) is None:
+        write_deltalake(
+            uri,
+            rows,
+            mode="append",
+            partition_by=["day"],
+            storage_options=storage_options,
+            writer_properties=writer_properties(),
+            commit_properties=commit,
+        )
+        return
+    write_deltalake(
+        uri,
+        rows,
+        mode="overwrite",
+        predicate=f"day >= '{first}' AND day <= '{last}'",
+        partition_by=["day"],
+        storage_options=storage_options,
+        writer_properties=writer_properties(),
+        commit_properties=commit,
+    )
+
+
+ROLLED_UP_KEY = "gorod.rolled_up_day"
+
+
+def rolled_up_through(uri: str, *, storage_options: dict[str, str] | None = None) -> str | None:
+    """The last local day the roll-up recorded (its runs go day by day, oldest first)."""
+    daily = open_table(rollup_uri(uri, "daily"), storage_options=storage_options)
+    if daily is None:
+        return None
+    for commit in daily.history(limit=1):
+        day = commit.get(ROLLED_UP_KEY)
+        if isinstance(day, str):
+            return day
+    return None
+
+
 def register(con: duckdb.DuckDBPyConnection, name: str, data: ds.Dataset) -> None:
     """Expose ``data`` to DuckDB as ``<name>_raw`` and de-duplicated as ``<name>``."""
     con.register(f"{name}_raw", data)
@@ -109,14 +201,22 @@ def register(con: duckdb.DuckDBPyConnection, name: str, data: ds.Dataset) -> Non
 
 @contextmanager
 def connect(
-    uri: str, *, storage_options: dict[str, str] | None = None, threads: int | None = None
+    uri: str,
+    *,
+    storage_options: dict[str, str] | None = None,
+    threads: int | None = None,
+    time_zone: str = "UTC",
 ) -> Iterator[duckdb.DuckDBPyConnection]:
-    """A DuckDB connection with ``readings_raw`` (as stored) and ``readings`` (once each)."""
+    """A DuckDB connection with ``readings_raw`` (as stored), ``readings`` (once each), and
+    the roll-ups ``hourly`` and ``daily``. ``time_zone`` is where calendar buckets start."""
     con = duckdb.connect()
     try:
+        con.execute("SET TimeZone = ?", [time_zone])
         if threads:
             con.execute(f"SET threads = {int(threads)}")
         register(con, "readings", dataset(uri, storage_options=storage_options))
+        for kind in ROLLUPS:
+            con.register(kind, rollup_dataset(uri, kind, storage_options=storage_options))
         yield con
     finally:
         con.close()
