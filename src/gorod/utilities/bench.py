@@ -3,7 +3,8 @@
 One year of hourly water use is simulated once for one chunk of meters (generation is not
 timed: it is the simulator's cost, not the detectors'); every chunk of the fleet is then
 scored from that data, all detectors, as ``gorod utilities detect`` does. Memory is bounded
-by the chunk: peak RSS is reported. The projection to a million meter-years is the measured
+by the chunk: the peak the scoring of one chunk holds is reported beside the process's peak
+RSS (which includes the simulation). The projection to a million meter-years is the measured
 CPU cost per meter-year (process time, so other load on a shared machine does not count)
 times a million, and that divided by ``--workers`` for a node's wall time.
 """
@@ -15,6 +16,7 @@ import datetime as dt
 import multiprocessing
 import resource
 import time
+import tracemalloc
 from typing import Any
 
 import numpy as np
@@ -59,6 +61,16 @@ def _score(chunk: int) -> tuple[float, int]:
     return time.process_time() - began, int(np.count_nonzero(reasons))
 
 
+def _scoring_peak_mb() -> float:
+    """The most memory one chunk's scoring holds at once (NumPy reports to tracemalloc)."""
+    tracemalloc.start()
+    try:
+        _score(0)
+        return round(tracemalloc.get_traced_memory()[1] / 2**20, 1)
+    finally:
+        tracemalloc.stop()
+
+
 def _peak_rss_mb() -> float:
     own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
@@ -82,6 +94,8 @@ def run(**options: Any) -> dict[str, Any]:
         "chunk_meters": len(litres),
         "workers": workers,
         "simulation_s": round(time.perf_counter() - began, 2),
+        "input_mb_per_chunk": round((litres.nbytes + totals.nbytes) / 2**20, 1),
+        "scoring_peak_mb_per_chunk": _scoring_peak_mb(),
         "sizes": {},
     }
     context = multiprocessing.get_context("fork")
