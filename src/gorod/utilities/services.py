@@ -16,7 +16,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -109,7 +109,6 @@ def _check_resubmission(meter: Meter, current: Reading | None, value: Decimal) -
         )
 
 
-@transaction.atomic
 def readings_submit(
     *, user: User, values: Mapping[int, object], now: dt.datetime | None = None
 ) -> list[Reading]:
@@ -117,7 +116,19 @@ def readings_submit(
 
     A second submission for a meter within the window corrects the first (which is kept,
     superseded). All values are accepted together, or the first refusal is raised."""
-    now = now or timezone.now()
+    try:
+        return _readings_submit(user=user, values=values, now=now or timezone.now())
+    except IntegrityError as exc:  # another submission for the meter won the race
+        raise Conflict(
+            _("Another submission of these readings arrived at the same time; try again."),
+            field="readings",
+        ) from exc
+
+
+@transaction.atomic
+def _readings_submit(
+    *, user: User, values: Mapping[int, object], now: dt.datetime
+) -> list[Reading]:
     day = timezone.localdate(now)
     window = selectors.window_on(day)
     if not window.is_open(day):
@@ -209,6 +220,7 @@ class CloseResult:
     estimated: int = 0
     bills: int = 0
     recalculated: int = 0
+    skipped: int = 0
 
     def as_dict(self) -> dict[str, Any]:
         return {**self.__dict__, "period": self.period.isoformat()}
@@ -371,9 +383,16 @@ def period_close(
     homes = apartments if apartments is not None else Apartment.objects.all()
     result = CloseResult(period)
     for apartment in homes.filter(meters__is_active=True).distinct().order_by("pk"):
-        apartment_close(
-            apartment=apartment, period=period, smart_values=smart_values, result=result, now=now
-        )
+        try:
+            apartment_close(
+                apartment=apartment,
+                period=period,
+                smart_values=smart_values,
+                result=result,
+                now=now,
+            )
+        except IntegrityError:  # a concurrent run closed this apartment first
+            result.skipped += 1
     return result
 
 
