@@ -6,6 +6,7 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import IntegrityError, transaction
+from django.utils import translation
 
 from gorod.errors import ApplicationError, Conflict
 from gorod.people.models import Role
@@ -206,8 +207,9 @@ def test_the_command_evaluates_once_and_refuses_a_bad_interval(
     send(device, "tamper", [1.0])
     Rule.objects.exclude(kind="flag").update(is_active=False)
     rule("flag", "tamper", {}, name="tamper-only")
-    call_command("alarms", "evaluate", "--once")
-    assert "raised" in capsys.readouterr().out
+    with translation.override("en"):
+        call_command("alarms", "evaluate", "--once")
+    assert "1 raised, 0 cleared" in capsys.readouterr().out
     assert Alarm.objects.filter(rule__name="tamper-only").count() == 1
     with pytest.raises(CommandError) as error:
         call_command("alarms", "evaluate", "--every", "0")

@@ -38,6 +38,8 @@ from gorod.telemetry.metrics import METRICS
 from gorod.telemetry.models import Alarm, Device, DeviceState, DeviceType, Rule
 
 US_PER_S = rules.US_PER_S
+# Day partitions may be local days: read one more on each side, the time filter is exact.
+DAY = dt.timedelta(days=1)
 
 
 @dataclass
@@ -140,7 +142,7 @@ def readings_between(
             "SELECT device_id, epoch_us(ts) AS ts, value FROM readings "
             "WHERE metric = ? AND day BETWEEN ? AND ? AND ts BETWEEN ? AND ? "
             "AND device_id IN (SELECT unnest(?)) ORDER BY device_id, ts",
-            params=[metric, start.date(), end.date(), start, end, device_ids],
+            params=[metric, start.date() - DAY, end.date() + DAY, start, end, device_ids],
         ).to_arrow_table()
 
 

@@ -21,6 +21,9 @@ from gorod.telemetry import conf, table
 from gorod.telemetry.metrics import METRICS
 from gorod.telemetry.models import Alarm
 
+# Day partitions may be local days: read one more on each side, the time filter is exact.
+DAY = dt.timedelta(days=1)
+
 
 def _label(moment: dt.datetime) -> str:
     return date_format(timezone.localtime(moment), "SHORT_DATETIME_FORMAT")
@@ -83,7 +86,7 @@ def hourly(*, device_id: str, start: dt.datetime, end: dt.datetime) -> dict[str,
             "avg(value) AS mean, max(value) AS high, arg_max(value, ts) AS last "
             "FROM readings WHERE device_id = ? AND day BETWEEN ? AND ? AND ts > ? AND ts <= ? "
             "GROUP BY ALL ORDER BY metric, hour",
-            params=[device_id, start.date(), end.date(), start, end],
+            params=[device_id, start.date() - DAY, end.date() + DAY, start, end],
         ).to_arrow_table()
     by_metric: dict[str, pa.Table] = {}
     for metric in sorted(set(found.column("metric").to_pylist())):

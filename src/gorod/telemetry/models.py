@@ -181,6 +181,8 @@ class IngestStat(models.Model):
 
 # --- rules and alarms (T3) ---
 
+from django.utils.translation import pgettext_lazy  # noqa: E402 - this section's own import
+
 
 class RuleQuerySet(models.QuerySet["Rule"]):
     def active(self) -> RuleQuerySet:
@@ -263,9 +265,9 @@ class Alarm(models.Model):
     """A rule fired for a device: active, then acknowledged by an operator, then cleared."""
 
     class Status(models.TextChoices):
-        ACTIVE = "active", _("active")
-        ACKNOWLEDGED = "acknowledged", _("acknowledged")
-        CLEARED = "cleared", _("cleared")
+        ACTIVE = "active", pgettext_lazy("alarm", "active")
+        ACKNOWLEDGED = "acknowledged", pgettext_lazy("alarm", "acknowledged")
+        CLEARED = "cleared", pgettext_lazy("alarm", "cleared")
 
     rule = models.ForeignKey(
         Rule, on_delete=models.PROTECT, related_name="alarms", verbose_name=_("rule")

@@ -19,6 +19,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.http import require_GET, require_POST
 
 from gorod.errors import ApplicationError, NotFound
@@ -165,9 +166,9 @@ ALARM_FILTERS = ("open", "active", "acknowledged", "cleared", "all")
 def _alarm_filter_labels() -> dict[str, str]:
     return {
         "open": _("open"),
-        "active": _("active"),
-        "acknowledged": _("acknowledged"),
-        "cleared": _("cleared"),
+        "active": pgettext("alarm", "active"),
+        "acknowledged": pgettext("alarm", "acknowledged"),
+        "cleared": pgettext("alarm", "cleared"),
         "all": _("all"),
     }
 
