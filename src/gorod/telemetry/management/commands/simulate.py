@@ -139,7 +139,8 @@ class Command(BaseCommand):
             close()
         seconds = time.monotonic() - began
         self.stdout.write(
-            f"{sent} readings of {len(fleet)} devices over {days} days via {options['via']} "
+            f"{sent} readings of {len(fleet)} devices "
+            f"{'live' if options['live'] else f'over {days} days'} via {options['via']} "
             f"in {seconds:.1f} s ({sent / max(seconds, 1e-9):,.0f} readings/s); "
             f"{len(events)} anomalies injected"
         )
@@ -215,17 +216,20 @@ def _live(simulator: Simulator, sink: Sink, *, interval: float, out: Callable[[s
     before: pa.RecordBatch | None = None
     hour_start = simulator.start
     after = simulator.step(1)
-    while True:
-        now = dt.datetime.now(dt.UTC)
-        while now >= hour_start + dt.timedelta(hours=1):
-            before, hour_start = after, hour_start + dt.timedelta(hours=1)
-            after = simulator.step(1)
-        fraction = (now - hour_start) / dt.timedelta(hours=1)
-        batch = _interpolated(before, after, fraction, now)
-        sink(batch)
-        sent += batch.num_rows
-        out(f"{now:%H:%M:%S} sent {batch.num_rows} readings")
-        time.sleep(interval)
+    try:
+        while True:
+            now = dt.datetime.now(dt.UTC)
+            while now >= hour_start + dt.timedelta(hours=1):
+                before, hour_start = after, hour_start + dt.timedelta(hours=1)
+                after = simulator.step(1)
+            fraction = (now - hour_start) / dt.timedelta(hours=1)
+            batch = _interpolated(before, after, fraction, now)
+            sink(batch)
+            sent += batch.num_rows
+            out(f"{now:%H:%M:%S} sent {batch.num_rows} readings")
+            time.sleep(interval)
+    except KeyboardInterrupt:  # the way a live stream ends
+        return sent
 
 
 def _interpolated(
