@@ -7,6 +7,7 @@ import datetime as dt
 import pytest
 
 from gorod.errors import ApplicationError, NotFound
+from gorod.portal.models import Notification
 from gorod.queues import services
 from gorod.queues.models import Ticket
 from gorod.scheduling.models import Booking, Resource, Service, Slot
@@ -43,6 +44,9 @@ def test_check_in_gives_a_booked_ticket_called_when_due(hall: Hall) -> None:
         calls.append(ticket.pk)
         services.ticket_finish(ticket=ticket, counter=hall.one, clerk=hall.clerk, now=at(minute))
     assert calls == [walk_in.pk, booked.pk, late_walk_in.pk]
+    told = Notification.objects.get(kind="queues.called")
+    assert told.user == booked.booking.citizen.user
+    assert booked.code in told.title and told.link == f"/queues/ticket/{booked.token}/"
     booked.refresh_from_db()
     assert booked.booking is not None and booked.booking.status == Booking.Status.FULFILLED
 

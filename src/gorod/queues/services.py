@@ -13,12 +13,14 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.db.models import Max
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from gorod.errors import ApplicationError, Conflict
 from gorod.people.models import Official, Role
 from gorod.places.models import Institution
+from gorod.portal.notifications import notify
 from gorod.queues import conf, selectors
 from gorod.queues.calling import call_order
 from gorod.queues.models import Counter, QueueService, Shift, Ticket, TicketEvent
@@ -183,6 +185,22 @@ def shift_close(*, counter: Counter, clerk: Official, now: dt.datetime | None = 
     Shift.objects.filter(counter=counter, end__isnull=True).update(end=now)
 
 
+def _tell_booked_visitor(ticket: Ticket, counter: Counter) -> None:
+    """A booked visitor with an account hears it in the cabinet (and by SMS if they chose)."""
+    citizen = ticket.booking.citizen if ticket.booking is not None else None
+    if citizen is None or citizen.user is None:
+        return
+    notify(
+        user=citizen.user,
+        kind="queues.called",
+        title=_("Ticket %(code)s: please come to counter %(number)s")
+        % {"code": ticket.code, "number": counter.number},
+        body=str(ticket.office),
+        link=reverse("queues:ticket", args=[ticket.token]),
+        channels=("cabinet", "sms") if citizen.notify_by_sms else ("cabinet",),
+    )
+
+
 @transaction.atomic
 def call_next(
     *, counter: Counter, clerk: Official, now: dt.datetime | None = None
@@ -214,6 +232,7 @@ def call_next(
             ticket = by_key[candidate.key]
             ticket.refresh_from_db()
             _event(ticket, TicketEvent.Action.CALLED, at=now, counter=counter, clerk=clerk)
+            _tell_booked_visitor(ticket, counter)
             return ticket
     return None
 
@@ -227,15 +246,21 @@ def _at_counter(ticket: Ticket, counter: Counter, clerk: Official, *, field: str
     return locked
 
 
+def _called(ticket: Ticket, counter: Counter, clerk: Official) -> Ticket:
+    """The ticket, locked, if it has been called to this counter and not yet served."""
+    ticket = _at_counter(ticket, counter, clerk, field="ticket_id")
+    if ticket.status != Ticket.Status.CALLED:
+        raise Conflict(_("The visitor is already being served."), field="ticket_id")
+    return ticket
+
+
 @transaction.atomic
 def ticket_recall(
     *, ticket: Ticket, counter: Counter, clerk: Official, now: dt.datetime | None = None
 ) -> Ticket:
     """Call the same visitor again (the board shows the number once more)."""
     now = now or timezone.now()
-    ticket = _at_counter(ticket, counter, clerk, field="ticket_id")
-    if ticket.status != Ticket.Status.CALLED:
-        raise Conflict(_("The visitor is already being served."), field="ticket_id")
+    ticket = _called(ticket, counter, clerk)
     ticket.recalls += 1
     ticket.called_at = now
     ticket.save(update_fields=["recalls", "called_at"])
@@ -249,9 +274,7 @@ def ticket_start(
 ) -> Ticket:
     """The called visitor has come to the counter: service begins."""
     now = now or timezone.now()
-    ticket = _at_counter(ticket, counter, clerk, field="ticket_id")
-    if ticket.status != Ticket.Status.CALLED:
-        raise Conflict(_("The visitor is already being served."), field="ticket_id")
+    ticket = _called(ticket, counter, clerk)
     ticket.status = Ticket.Status.SERVING
     ticket.served_at = now
     ticket.save(update_fields=["status", "served_at"])
@@ -265,9 +288,7 @@ def ticket_no_show(
 ) -> Ticket:
     """The called visitor did not come."""
     now = now or timezone.now()
-    ticket = _at_counter(ticket, counter, clerk, field="ticket_id")
-    if ticket.status != Ticket.Status.CALLED:
-        raise Conflict(_("The visitor is already being served."), field="ticket_id")
+    ticket = _called(ticket, counter, clerk)
     ticket.status = Ticket.Status.NO_SHOW
     ticket.finished_at = now
     ticket.save(update_fields=["status", "finished_at"])
