@@ -89,7 +89,7 @@ def test_the_device_page_draws_a_chart_per_metric(here: Device) -> None:
     charts = {c["id"]: c for c in page.context["charts"]}
     water = charts["chart-water-cold-m3"]
     assert water["kind"] == "bar"
-    assert water["values"] == pytest.approx([0.1, 0.2, 0.0, 0.3])
+    assert water["values"] == pytest.approx([0.0, 0.1, 0.2, 0.0, 0.3])
     assert charts["chart-battery-pct"]["values"] == [90.0, 89.0]
     html = page.content.decode()
     assert 'id="chart-water-cold-m3-data"' in html

@@ -10,19 +10,15 @@ import datetime as dt
 from typing import Any
 
 import pyarrow as pa
-import pyarrow.compute as pc
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from gorod.telemetry import alarms as alarm_services
-from gorod.telemetry import conf, table
+from gorod.telemetry import queries
 from gorod.telemetry.metrics import METRICS
 from gorod.telemetry.models import Alarm
-
-# Day partitions may be local days: read one more on each side, the time filter is exact.
-DAY = dt.timedelta(days=1)
 
 
 def _label(moment: dt.datetime) -> str:
@@ -78,52 +74,34 @@ def metric_title(metric: str) -> tuple[str, str, str]:
     return _("%(metric)s: hourly mean") % {"metric": metric}, known.unit, "line"
 
 
-def hourly(*, device_id: str, start: dt.datetime, end: dt.datetime) -> dict[str, pa.Table]:
-    """A device's readings in (start, end] by the hour, per metric: mean, highest, last."""
-    with table.connect(conf.table_uri()) as con:
-        found = con.sql(
-            "SELECT metric, (epoch_us(ts) // 3600000000) * 3600000000 AS hour, "
-            "avg(value) AS mean, max(value) AS high, arg_max(value, ts) AS last "
-            "FROM readings WHERE device_id = ? AND day BETWEEN ? AND ? AND ts > ? AND ts <= ? "
-            "GROUP BY ALL ORDER BY metric, hour",
-            params=[device_id, start.date() - DAY, end.date() + DAY, start, end],
-        ).to_arrow_table()
-    by_metric: dict[str, pa.Table] = {}
-    for metric in sorted(set(found.column("metric").to_pylist())):
-        by_metric[metric] = found.filter(pc.equal(found.column("metric"), metric))
-    return by_metric
-
-
-def _moments(hours_us: list[int]) -> list[dt.datetime]:
-    return [dt.datetime.fromtimestamp(h / 1_000_000, tz=dt.UTC) for h in hours_us]
+def _hourly(metric: str, rows: pa.Table) -> tuple[list[dt.datetime], list[float]]:
+    """Consumption for a meter, the highest value for a flag, the mean for a gauge."""
+    known = METRICS.get(metric)
+    kind = known.kind if known is not None else "gauge"
+    column = {"cumulative": "consumed", "flag": "max"}.get(kind, "avg")
+    pairs = [
+        (moment, float(value))
+        for moment, value in zip(
+            rows.column("bucket").to_pylist(), rows.column(column).to_pylist(), strict=True
+        )
+        if value is not None
+    ]
+    return [t for t, _v in pairs], [v for _t, v in pairs]
 
 
 def device_charts(
     *, device_id: str, metrics: list[str], end: dt.datetime, days: int
 ) -> list[dict[str, Any]]:
-    """A chart per metric over the last ``days``: consumption per hour for a meter (the rise
-    of its register; none across a reset), the hourly mean of a gauge, a raised flag."""
-    found = hourly(device_id=device_id, start=end - dt.timedelta(days=days), end=end)
+    """A chart per metric over the last ``days``, by the hour (the query layer's buckets):
+    consumption for a meter, the mean of a gauge, whether a flag was raised."""
+    start = end - dt.timedelta(days=days)
     charts = []
     for metric in metrics:
         title, unit, kind = metric_title(metric)
-        rows = found.get(metric)
-        times: list[dt.datetime] = []
-        values: list[float] = []
-        if rows is not None and rows.num_rows:
-            hours = rows.column("hour").to_pylist()
-            known = METRICS.get(metric)
-            if known is not None and known.kind == "cumulative":
-                last = rows.column("last").to_pylist()
-                pairs = [
-                    (h, b - a) for h, a, b in zip(hours[1:], last, last[1:], strict=False) if b >= a
-                ]
-            elif known is not None and known.kind == "flag":
-                pairs = list(zip(hours, rows.column("high").to_pylist(), strict=True))
-            else:
-                pairs = list(zip(hours, rows.column("mean").to_pylist(), strict=True))
-            times = _moments([h for h, _v in pairs])
-            values = [float(v) for _h, v in pairs]
+        rows = queries.history(
+            device_id=device_id, metric=metric, start=start, end=end, bucket="hour"
+        )
+        times, values = _hourly(metric, rows)
         charts.append(
             chart(
                 key=metric.replace("_", "-"),
