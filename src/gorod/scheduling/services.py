@@ -170,7 +170,7 @@ def _slot_checks(*, slot: Slot, citizen: Citizen, service: Service, now: dt.date
         raise ApplicationError(_("This slot has already started."), field="slot_id")
     if slot.status == Slot.Status.BUSY_UNAVAILABLE or not slot.resource.is_active:
         raise ApplicationError(_("This slot is not available for booking."), field="slot_id")
-    if not selectors.slot_serves(slot=slot, service=service):
+    if slot.service_id != service.pk and not selectors.slot_serves(slot=slot, service=service):
         raise ApplicationError(_("This slot is not for the chosen service."), field="slot_id")
 
 
@@ -207,10 +207,13 @@ def _taken(slot: Slot, service: Service) -> Conflict:
     )
 
 
-def _expire_stale_hold(slot: Slot, now: dt.datetime) -> None:
-    Booking.objects.filter(
-        slot=slot, status=Booking.Status.PENDING, hold_expires_at__lte=now
-    ).update(status=Booking.Status.CANCELLED, cancelled_reason="hold expired", updated_at=now)
+def _expire_stale_hold(slot: Slot, now: dt.datetime) -> bool:
+    """Cancel an expired hold still on ``slot`` (the tick has not come yet); True if one was."""
+    return bool(
+        Booking.objects.filter(
+            slot=slot, status=Booking.Status.PENDING, hold_expires_at__lte=now
+        ).update(status=Booking.Status.CANCELLED, cancelled_reason="hold expired", updated_at=now)
+    )
 
 
 def _insert(
@@ -224,7 +227,6 @@ def _insert(
     rescheduled_from: Booking | None = None,
 ) -> Booking:
     """Insert the booking: the unique index decides the race for the slot."""
-    _expire_stale_hold(slot, now)
     for _attempt in range(_CODE_ATTEMPTS):
         try:
             with transaction.atomic():
@@ -239,9 +241,13 @@ def _insert(
                     rescheduled_from=rescheduled_from,
                 )
         except IntegrityError:
+            # Lost to an active booking, or to an expired hold the tick has not cleared
+            # (then cancel it and try again), or a check-in code collided (draw another).
+            if _expire_stale_hold(slot, now):
+                continue
             if selectors.slot_is_taken(slot=slot):
                 raise _taken(slot, service) from None
-            continue  # a check-in code collided: draw another
+            continue
         Slot.objects.filter(pk=slot.pk).update(status=Slot.Status.BUSY)
         return booking
     raise Conflict(_("Could not issue a check-in code; please try again."), field="slot_id")
