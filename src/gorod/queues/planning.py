@@ -18,7 +18,6 @@ from gorod.places.models import Institution
 from gorod.queues import conf, selectors
 from gorod.queues.models import Ticket
 from gorod.queues.simulation import DayPlan
-from gorod.queues.staffing import arrivals_forecast
 from gorod.scheduling.models import Booking
 
 BOOKING_EVERY_MINUTES = 20
@@ -33,13 +32,9 @@ def _minutes(t: dt.time) -> int:
 
 
 def _rates(office: Institution, day: dt.date) -> dict[int, float]:
-    since = day - dt.timedelta(days=selectors.HISTORY_DAYS)
-    history = Ticket.objects.filter(office=office, day__gte=since, day__lt=day)
-    days = set(history.values_list("day", flat=True).distinct())
-    if days:
-        zone = selectors.local_zone()
-        arrivals = [t.astimezone(zone) for t in history.values_list("issued_at", flat=True)]
-        return arrivals_forecast(arrivals, days=days).for_day(day)
+    forecast = selectors.arrivals_forecast_of(office=office, day=day)
+    if forecast is not None:
+        return forecast
     peak = PEAK_PER_HOUR.get(office.kind, 10.0)  # type: ignore[call-overload]
     return {hour: peak * SHAPE.get(hour, LATE_SHAPE) for hour in range(24)}
 

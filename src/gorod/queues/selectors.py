@@ -89,6 +89,12 @@ def office_hours_on(*, office: Institution, day: dt.date) -> list[tuple[dt.time,
     return spans
 
 
+def open_days(*, office: Institution, since: dt.date, until: dt.date) -> set[dt.date]:
+    """The days from ``since`` to before ``until`` the office was open (quiet ones too)."""
+    days = (since + dt.timedelta(days=n) for n in range((until - since).days))
+    return {day for day in days if office_hours_on(office=office, day=day)}
+
+
 def office_is_open(*, office: Institution, at: dt.datetime) -> bool:
     local = at.astimezone(local_zone())
     moment = local.time()
@@ -342,6 +348,18 @@ def day_stats(*, office: Institution, day: dt.date) -> DayStats:
     )
 
 
+def arrivals_forecast_of(*, office: Institution, day: dt.date) -> dict[int, float] | None:
+    """Arrivals per hour expected on ``day`` from the last weeks; None without history."""
+    since = day - dt.timedelta(days=HISTORY_DAYS)
+    history = Ticket.objects.filter(office=office, day__gte=since, day__lt=day)
+    if not history.exists():
+        return None
+    zone = local_zone()
+    arrivals = [t.astimezone(zone) for t in history.values_list("issued_at", flat=True)]
+    days = open_days(office=office, since=since, until=day)
+    return arrivals_forecast(arrivals, days=days).for_day(day)
+
+
 @dataclass(frozen=True)
 class HourAdvice:
     hour: int
@@ -353,12 +371,8 @@ class HourAdvice:
 def staffing_advice(*, office: Institution, day: dt.date) -> list[HourAdvice]:
     """Per opening hour of ``day``: forecast arrivals (from the last weeks' tickets), the
     counters Erlang C says meet the target, and the counters scheduled."""
-    since = day - dt.timedelta(days=HISTORY_DAYS)
-    history = Ticket.objects.filter(office=office, day__gte=since, day__lt=day)
-    zone = local_zone()
-    arrivals = [t.astimezone(zone) for t in history.values_list("issued_at", flat=True)]
-    days = set(history.values_list("day", flat=True).distinct())
-    forecast = arrivals_forecast(arrivals, days=days).for_day(day)
+    history = Ticket.objects.filter(office=office, day__lt=day)
+    forecast = arrivals_forecast_of(office=office, day=day)
     now = timezone.now()
     times = service_times(office=office, now=now)
     offered = list(services_of(office=office))
@@ -376,8 +390,8 @@ def staffing_advice(*, office: Institution, day: dt.date) -> list[HourAdvice]:
     advice = []
     for start, end in office_hours_on(office=office, day=day):
         for hour in range(start.hour, end.hour + (end.minute > 0)):
-            moment = dt.datetime.combine(day, dt.time(hour, 30), tzinfo=zone)
-            rate = forecast.get(hour, 0.0)
+            moment = dt.datetime.combine(day, dt.time(hour, 30), tzinfo=local_zone())
+            rate = (forecast or {}).get(hour, 0.0)
             advice.append(
                 HourAdvice(
                     hour=hour,
