@@ -48,6 +48,16 @@ def dead_letters_for(user: AbstractBaseUser | AnonymousUser) -> QuerySet[DeadLet
     return DeadLetter.objects.all()
 
 
+def broker_accounts() -> list[tuple[str, str, bool]]:
+    """(device id, broker password hash, is a gateway) of every active device, by id."""
+    return list(
+        Device.objects.filter(is_active=True)
+        .exclude(broker_hash="")
+        .order_by("id")
+        .values_list("id", "broker_hash", "is_gateway")
+    )
+
+
 def may_provision(user: AbstractBaseUser | AnonymousUser) -> bool:
     """Device integrators and city administrators provision, deactivate and rotate secrets."""
     if isinstance(user, User) and user.is_active and user.is_superuser:

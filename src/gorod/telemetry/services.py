@@ -42,6 +42,28 @@ class Provisioned:
     secret: str
 
 
+DEFAULT_TYPES: tuple[tuple[str, str, tuple[str, ...]], ...] = (
+    (
+        "water-meter",
+        "Water meter",
+        ("water_cold_m3", "water_hot_m3", "flow_lph", "battery_pct", "tamper"),
+    ),
+    ("heat-meter", "Heat meter", ("heat_gcal", "temperature_c", "flow_lph", "tamper")),
+    ("power-meter", "Electricity meter", ("power_kwh_t1", "power_kwh_t2", "tamper")),
+    ("air-sensor", "Air quality sensor", ("pm25_ugm3", "temperature_c", "battery_pct")),
+    ("noise-sensor", "Noise sensor", ("noise_db", "battery_pct")),
+    ("gateway", "Gateway", ()),
+)
+"""The device types a city starts with (``gorod telemetry types --defaults``)."""
+
+
+def device_types_ensure_defaults() -> list[DeviceType]:
+    return [
+        device_type_ensure(code=code, name=name, metrics=metrics)
+        for code, name, metrics in DEFAULT_TYPES
+    ]
+
+
 def device_type_ensure(*, code: str, name: str, metrics: Sequence[str]) -> DeviceType:
     """Create or update a device type; every metric must be one the platform knows."""
     unknown = sorted(set(metrics) - set(METRICS))
