@@ -71,10 +71,13 @@ def run(**options: Any) -> dict[str, Any]:
     figures: dict[str, Any] = {
         "clients": options["clients"],
         "gunicorn": f"{options['workers']} workers x {options['threads']} threads (gthread)",
+        "cpus": os.cpu_count(),
+        "load_average_before": round(os.getloadavg()[0], 2),
     }
     for database in _databases(options["databases"]):
         with _fresh_database(database) as env:
             figures[database] = _bench_one(env, database, options)
+    figures["load_average_after"] = round(os.getloadavg()[0], 2)
     return figures
 
 
