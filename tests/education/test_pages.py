@@ -10,6 +10,8 @@ from django.test import Client
 from django.urls import reverse
 
 from gorod.education.models import Application, Offer
+from gorod.education.services import ClaimIn, application_submit
+from gorod.ledger.models import AuditEvent
 from gorod.people.models import Citizen, Role, User
 from tests.education.factories import ProgrammeFactory, RoundFactory, decided_round, kid_of
 from tests.people.factories import CitizenFactory, OfficialFactory, account, district_official
@@ -148,4 +150,51 @@ def test_the_district_officer_sees_demand_and_places(client: Client) -> None:
 
 def test_a_citizen_may_not_see_demand(client: Client) -> None:
     response = _as(client, account(CitizenFactory.create())).get(reverse("education:demand"))
+    assert response.status_code == 403
+
+
+def test_the_district_officer_verifies_a_claimed_right_and_it_is_audited(client: Client) -> None:
+    parent, child = _family()
+    assert child.apartment is not None
+    application = application_submit(
+        round_=RoundFactory.create(),
+        child=child,
+        user=account(parent),
+        programme_ids=[ProgrammeFactory.create().pk],
+        claims=[ClaimIn(category="priority", document="Удостоверение № 1")],
+    )
+    claim = application.claims.get()
+    officer = district_official(Role.EDUCATION_OFFICER, district=child.apartment.building.district)
+    _as(client, officer.user)
+    assert "Удостоверение № 1" in client.get(reverse("education:claims")).content.decode()
+    response = client.post(
+        reverse("education:claim-review", args=[claim.pk]), {"verdict": "verify"}
+    )
+    assert response.status_code == 302
+    claim.refresh_from_db()
+    assert claim.document_status == "verified"
+    assert AuditEvent.objects.filter(action="education.claim.review", subject=child).exists()
+
+
+def test_an_officer_of_another_district_cannot_review_the_claim(client: Client) -> None:
+    parent, child = _family()
+    application = application_submit(
+        round_=RoundFactory.create(),
+        child=child,
+        user=account(parent),
+        programme_ids=[ProgrammeFactory.create().pk],
+        claims=[ClaimIn(category="extraordinary")],
+    )
+    claim = application.claims.get()
+    stranger = district_official(Role.EDUCATION_OFFICER)
+    response = _as(client, stranger.user).post(
+        reverse("education:claim-review", args=[claim.pk]), {"verdict": "verify"}
+    )
+    assert response.status_code == 404
+    claim.refresh_from_db()
+    assert claim.document_status == "pending"
+
+
+def test_a_citizen_may_not_open_the_claims_desk(client: Client) -> None:
+    response = _as(client, account(CitizenFactory.create())).get(reverse("education:claims"))
     assert response.status_code == 403

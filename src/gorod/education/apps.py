@@ -23,7 +23,16 @@ class EducationConfig(AppConfig):
             "description": _("Open rounds, and how each round was decided: seed and hashes."),
         },
     ]
+    audit_actions = {
+        "education.claim.review": _("An official checked a priority document for enrolment"),
+    }
     official_tiles = [
+        {
+            "title": _("Priority documents"),
+            "url_name": "education:claims",
+            "description": _("Check the documents behind the rights families claim."),
+            "roles": ["education_officer", "school_admin", "city_admin"],
+        },
         {
             "title": _("Admitted children"),
             "url_name": "education:admitted",

@@ -27,7 +27,7 @@ from gorod.education.models import (
     Territory,
 )
 from gorod.errors import NotFound
-from gorod.people.models import Citizen, Guardianship, User
+from gorod.people.models import Citizen, Guardianship, Role, User
 from gorod.people.scope import official_for, restrict
 from gorod.places.models import District, Institution
 
@@ -283,6 +283,34 @@ def round_input(*, round_: Round, stage: Stage) -> RoundInput:
         programmes=[p.pk for p in programmes],
         multiplier=multiplier,
     )
+
+
+def claims_to_review(user: AbstractBaseUser | AnonymousUser) -> QuerySet[PriorityClaim]:
+    """Claims in rounds still taking or holding applications, for the officials who check
+    them: the district's education officer, the institution named by a sibling or staff
+    claim, a city administrator."""
+    claims = PriorityClaim.objects.filter(
+        application__round__status__in=[Round.Status.OPEN, Round.Status.CLOSED],
+        application__status=Application.Status.SUBMITTED,
+    )
+    official = official_for(user)
+    if official is not None and official.role not in {
+        Role.EDUCATION_OFFICER,
+        Role.SCHOOL_ADMIN,
+        Role.CITY_ADMIN,
+    }:
+        return claims.none()
+    claims = restrict(
+        claims,
+        user,
+        institution="institution",
+        district="application__child__apartment__building__district",
+    )
+    if official is None and not getattr(user, "is_superuser", False):
+        return claims.none()  # a family sees its claims on the application, not here
+    return claims.select_related(
+        "application__child", "application__round", "institution"
+    ).order_by("document_status", "application__submitted_at")
 
 
 def admitted_list(

@@ -37,7 +37,7 @@ from gorod.education.models import (
 from gorod.education.rounds import match_round, parse_round
 from gorod.errors import ApplicationError, Conflict
 from gorod.ledger.commitments import canonical_json
-from gorod.ledger.services import log_append
+from gorod.ledger.services import log_append, record
 from gorod.people.models import Citizen, Role, User
 from gorod.people.scope import is_city_admin, official_for
 from gorod.portal.notifications import notify
@@ -278,6 +278,17 @@ def claim_review(*, claim: PriorityClaim, user: User, verified: bool) -> Priorit
     )
     claim.reviewed_at = timezone.now()
     claim.save(update_fields=["document_status", "reviewed_at"])
+    record(
+        actor=user,
+        action="education.claim.review",
+        subject=claim.application.child,
+        purpose="enrolment priority check",
+        detail={
+            "round": claim.application.round_id,
+            "category": claim.category,
+            "result": claim.document_status,
+        },
+    )
     return claim
 
 

@@ -18,4 +18,6 @@ urlpatterns = [
     path("admitted/", views.admitted, name="admitted"),
     path("admitted.csv", views.admitted_csv, name="admitted-csv"),
     path("demand/", views.demand, name="demand"),
+    path("claims/", views.claims, name="claims"),
+    path("claims/<int:claim_id>/review/", views.claim_review, name="claim-review"),
 ]

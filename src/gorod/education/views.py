@@ -158,7 +158,7 @@ def _group_text(group: int | None) -> str:
         None: _("no right claimed"),
     }[meaning.right]
     where = _("assigned territory") if meaning.territory else _("outside the territory")
-    return _("group %(number)d (%(where)s, %(right)s)") % {
+    return _("group %(number)d: %(where)s, %(right)s") % {
         "number": group + 1,
         "where": where,
         "right": right,
@@ -366,3 +366,34 @@ def demand(request: HttpRequest) -> HttpResponse:
             "map": {"type": "FeatureCollection", "features": features} if features else None,
         },
     )
+
+
+@login_required
+@require_GET
+def claims(request: HttpRequest) -> HttpResponse:
+    """The priority documents an official checks, the pending ones first."""
+    user = _account(request)
+    if official_for(user) is None and not user.is_superuser:
+        raise PermissionDenied
+    return render(
+        request, "education/claims.html", {"claims": list(selectors.claims_to_review(user)[:200])}
+    )
+
+
+@login_required
+@require_POST
+def claim_review(request: HttpRequest, claim_id: int) -> HttpResponse:
+    user = _account(request)
+    claim = selectors.claims_to_review(user).filter(pk=claim_id).first()
+    if claim is None:
+        raise Http404
+    verdict = request.POST.get("verdict")
+    if verdict not in {"verify", "reject"}:
+        messages.error(request, _("Choose to verify or to reject the document."))
+    else:
+        _act(
+            request,
+            _("The document check is recorded."),
+            lambda: services.claim_review(claim=claim, user=user, verified=verdict == "verify"),
+        )
+    return redirect("education:claims")
