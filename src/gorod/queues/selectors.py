@@ -198,10 +198,10 @@ def waited_seconds(
     issued: dt.datetime, appointment: dt.datetime | None, called: dt.datetime | None
 ) -> float | None:
     """How long a visitor waited for a counter: from arrival, or from their appointment
-    when they came early."""
+    when they came early (none when called before it)."""
     if called is None:
         return None
-    return (called - max(issued, appointment or issued)).total_seconds()
+    return max(0.0, (called - max(issued, appointment or issued)).total_seconds())
 
 
 def served_seconds(
@@ -356,7 +356,9 @@ def arrivals_forecast_of(*, office: Institution, day: dt.date) -> dict[int, floa
         return None
     zone = local_zone()
     arrivals = [t.astimezone(zone) for t in history.values_list("issued_at", flat=True)]
-    days = open_days(office=office, since=since, until=day)
+    # Open days count from the first day with a ticket: before it, nothing was recorded.
+    first = history.order_by("day").values_list("day", flat=True).first() or since
+    days = open_days(office=office, since=first, until=day)
     return arrivals_forecast(arrivals, days=days).for_day(day)
 
 

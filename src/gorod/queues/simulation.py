@@ -194,12 +194,13 @@ class _Day:
         start = visit.arrived
         if ticket.appointment_at is not None:
             start = max(start, (ticket.appointment_at - _MIDNIGHT).total_seconds())
-        self.last_delay[ticket.service] = now - start
+        waited = max(0.0, now - start)  # an early booked visitor called early waits none
+        self.last_delay[ticket.service] = waited
         pace = self.plan.counter_pace.get(counter, 1.0)
         mean = 60 * self.plan.service_minutes[ticket.service] * pace
         seconds = self.rng.gammavariate(GAMMA_SHAPE, mean / GAMMA_SHAPE)
         self.visits[ticket.key] = replace(
-            visit, waited=now - start, counter=counter, called=now, service_seconds=seconds
+            visit, waited=waited, counter=counter, called=now, service_seconds=seconds
         )
         self.samples.append(ServiceSample(ticket.service, counter, seconds))
         self.push(now + seconds, "free", counter)
