@@ -21,6 +21,7 @@ import logging
 import signal
 import time
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -42,7 +43,7 @@ class Received:
 
     topic: str
     payload: bytes
-    received_at: float  # time.time() when it arrived
+    received_at: float  # time.time() when its batch began
 
 
 @dataclass(frozen=True)
@@ -168,6 +169,9 @@ class Worker:
         self.stopping = asyncio.Event()
         self._stop_waiter: asyncio.Future[Any] | None = None
         self._next: asyncio.Future[aiomqtt.Message] | None = None
+        self._first_at = 0.0
+        # Storage runs in one thread of its own: one database connection, in order.
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ingest-store")
 
     def stop(self) -> None:
         self.stopping.set()
@@ -186,19 +190,27 @@ class Worker:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self.stopping.wait(), timeout=delay)
                 delay = min(delay * 2, RECONNECT_MAX_DELAY)
-        self._report(time.time())
+        await self._report(time.time())
+        self._executor.shutdown(wait=True)
+        logger.info(
+            "worker %s stopped: %d messages, %d readings stored, %d refused",
+            self.options.client_id,
+            self.totals.messages,
+            self.totals.accepted,
+            self.totals.rejected,
+        )
         return self.totals
 
     async def _session(self) -> None:
         options = self.options
         client = _client(options)
         async with client:
-            await client.subscribe(
-                [
-                    (topic, SubscribeOptions(qos=1))
-                    for topic in subscriptions(shared=options.shared and options.broker.mqtt5)
-                ]
-            )
+            shared = options.shared and options.broker.mqtt5
+            topics = subscriptions(shared=shared)
+            if options.broker.mqtt5:
+                await client.subscribe([(topic, SubscribeOptions(qos=1)) for topic in topics])
+            else:
+                await client.subscribe([(topic, 1) for topic in topics])
             logger.info("worker %s subscribed at %s", options.client_id, options.broker.url)
             incoming = aiomqtt_messages(client)
             stop_waiter = asyncio.ensure_future(self.stopping.wait())
@@ -208,7 +220,7 @@ class Worker:
                     batch = await self._gather(incoming)
                     if batch:
                         await self._flush(client, batch)
-                    self._maybe_report()
+                    await self._maybe_report()
             finally:
                 stop_waiter.cancel()
                 self._stop_waiter = None
@@ -249,6 +261,7 @@ class Worker:
         first = await self._take(incoming, options.stats_seconds)
         if first is None:
             return []
+        self._first_at = time.time()
         batch = [first]
         size = len(_payload_bytes(first.payload))
         deadline = time.monotonic() + options.batch_seconds
@@ -262,7 +275,7 @@ class Worker:
         return batch
 
     async def _flush(self, client: aiomqtt.Client, batch: list[aiomqtt.Message]) -> None:
-        now = time.time()
+        now = self._first_at  # when the batch's first message was taken
         received = [
             Received(topic=str(m.topic), payload=_payload_bytes(m.payload), received_at=now)
             for m in batch
@@ -278,7 +291,9 @@ class Worker:
         delay = 0.5
         while True:
             try:
-                return await asyncio.to_thread(self.store, received)
+                return await asyncio.get_running_loop().run_in_executor(
+                    self._executor, self.store, received
+                )
             except Exception:
                 if self.stopping.is_set():
                     raise
@@ -289,15 +304,17 @@ class Worker:
                     await asyncio.wait_for(self.stopping.wait(), timeout=delay)
                 delay = min(delay * 2, RECONNECT_MAX_DELAY)
 
-    def _maybe_report(self) -> None:
+    async def _maybe_report(self) -> None:
         now = time.time()
         if now - self.totals.window_started >= self.options.stats_seconds:
-            self._report(now)
+            await self._report(now)
 
-    def _report(self, now: float) -> None:
+    async def _report(self, now: float) -> None:
         if self.report is not None and self.totals.window_messages:
             try:
-                self.report(self.options.client_id, self.totals, now)
+                await asyncio.get_running_loop().run_in_executor(
+                    self._executor, self.report, self.options.client_id, self.totals, now
+                )
             except Exception:
                 logger.exception("could not record the ingest statistics")
         self.totals.window_reset(now)
@@ -321,3 +338,39 @@ def install_signal_handlers(worker: Worker) -> None:
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, worker.stop)
+
+
+# --- the Django side: T1's parse/store, and the statistics the status page reads ---------
+
+
+def django_store(messages: Sequence[Received]) -> Outcome:
+    """Parse every message (bad ones become rejections) and store the lot durably."""
+    import datetime as dt
+
+    from django.db import close_old_connections
+
+    from gorod.telemetry.ingest import Batch, parse_message, store
+
+    close_old_connections()  # a connection the database dropped is replaced, not reused
+    batch = Batch.merge(parse_message(m.topic, m.payload) for m in messages)
+    received_at = dt.datetime.fromtimestamp(min(m.received_at for m in messages), tz=dt.UTC)
+    result = store(batch, source="mqtt", received_at=received_at)
+    return Outcome(accepted=result.accepted, rejected=result.rejected, duplicates=result.duplicates)
+
+
+def django_report(worker: str, totals: Totals, now: float) -> None:
+    """One ``IngestStat`` row for the window that just ended (the status page reads them)."""
+    import datetime as dt
+
+    from gorod.telemetry.services import ingest_stat_record
+
+    ingest_stat_record(
+        worker=worker,
+        window_start=dt.datetime.fromtimestamp(totals.window_started, tz=dt.UTC),
+        window_seconds=max(now - totals.window_started, 0.001),
+        messages=totals.window_messages,
+        accepted=totals.window_accepted,
+        rejected=totals.window_rejected,
+        duplicates=totals.window_duplicates,
+        max_lag_s=totals.window_max_lag,
+    )

@@ -1,0 +1,563 @@
+"""``gorod bench ingest``: readings per second into the telemetry table, end to end.
+
+Everything runs in a stage of its own: a fresh database (a SQLite file, or a new database
+on the configured PostgreSQL server), an empty telemetry table in a temporary directory and
+a private Mosquitto on a free port. Devices are registered directly (not timed).
+
+Sections:
+- ``mqtt-batched``: publisher processes send messages of ``--readings-per-message`` readings
+  (QoS 1) to ``--workers`` ``gorod ingest`` processes on one shared subscription; the clock
+  runs from the first publish until the last reading is in the table.
+- ``mqtt-single``: the same with one reading per message.
+- ``http-json`` / ``http-arrow`` / ``http-parquet``: a gunicorn server; client processes POST
+  ``--http-readings-per-request`` readings per request as a gateway to ``/api/v1/telemetry/
+  bulk``; the clock runs from the first request until the last reply (each reply is sent
+  only once the batch is durable).
+- ``queries``: T1's query benchmark (``gorod.telemetry.bench_queries``) when it exists.
+
+The stage (:class:`Stage`) is also what the reliability tests run their workers in.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import importlib
+import io
+import json
+import multiprocessing
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from gorod.telemetry.mqtt import (
+    DEVICE_TOPIC,
+    GATEWAY_TOPIC,
+    Broker,
+    free_port,
+    private_mosquitto,
+    wait_listening,
+)
+
+SECTIONS = ("mqtt-batched", "mqtt-single", "http-json", "http-arrow", "http-parquet", "queries")
+BASE_TS_MS = 1_767_225_600_000  # 2026-01-01T00:00:00Z
+GATEWAY = "bench-gw"
+GATEWAY_SECRET = "bench-gw.bench-secret-0123456789abcdefghijklmnopqrstu"  # noqa: S105 - a bench stage's own
+
+SETUP = """
+import os, sys, json
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "gorod.settings")
+import django
+django.setup()
+"""
+
+PROVISION = (
+    SETUP
+    + """
+from gorod.places.models import Apartment, Building, District, Okrug
+from gorod.telemetry.models import Device, DeviceType
+from gorod.telemetry.secrets import secret_hash
+prefix, count, gateway, gateway_secret = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
+okrug, _ = Okrug.objects.get_or_create(okato="45990000", defaults={"name": "Bench", "abbrev": "B"})
+district, _ = District.objects.get_or_create(
+    okato="45990001", defaults={"name": "Bench district", "okrug": okrug}
+)
+building, _ = Building.objects.get_or_create(
+    address="Bench street 1", district=district, defaults={"lat": 55.75, "lon": 37.62}
+)
+kind, _ = DeviceType.objects.get_or_create(
+    code="bench-meter", defaults={"name": "Bench meter", "metrics": ["water_cold_m3", "flow_lph"]}
+)
+Device.objects.get_or_create(
+    id=gateway,
+    defaults={"device_type": kind, "building": building, "district": district,
+              "secret_hash": secret_hash(gateway_secret), "is_gateway": True},
+)
+Device.objects.bulk_create(
+    [
+        Device(id=f"{prefix}-{n:07d}", device_type=kind, building=building, district=district,
+               gateway_id=gateway, secret_hash="-")
+        for n in range(count)
+    ],
+    batch_size=2000,
+    ignore_conflicts=True,
+)
+"""
+)
+
+DEAD_LETTERS = (
+    SETUP
+    + """
+from gorod.telemetry.models import DeadLetter
+print(json.dumps([[d.reason, d.device_id, d.topic, d.count] for d in DeadLetter.objects.all()]))
+"""
+)
+
+
+@dataclass
+class Stage:
+    """A database, a telemetry table and a broker of their own; processes started in it."""
+
+    env: dict[str, str]
+    broker: Broker
+    table_uri: str
+    directory: Path
+    workers: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+
+    def python(self, code: str, *args: str) -> str:
+        # S603: our own interpreter running our own code.
+        done = subprocess.run(  # noqa: S603
+            [sys.executable, "-c", code, *args],
+            env=self.env,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if done.returncode:
+            raise RuntimeError(done.stderr[-3000:])
+        return done.stdout
+
+    def provision(self, prefix: str, count: int) -> list[str]:
+        """``count`` active meters ``<prefix>-0000000``… behind the bench gateway."""
+        self.python(PROVISION, prefix, str(count), GATEWAY, GATEWAY_SECRET)
+        return [f"{prefix}-{n:07d}" for n in range(count)]
+
+    def dead_letters(self) -> list[tuple[str, str, str, int]]:
+        return [tuple(row) for row in json.loads(self.python(DEAD_LETTERS))]
+
+    def worker_start(
+        self, client_id: str, *extra: str, timeout: float = 60
+    ) -> subprocess.Popen[bytes]:
+        """Start ``gorod ingest --id client_id``; return once it has subscribed."""
+        path = self.directory / f"{client_id}.log"
+        seen = len(path.read_text(errors="replace")) if path.exists() else 0
+        log = path.open("ab")
+        # S603: our own command line.
+        process = subprocess.Popen(  # noqa: S603
+            [
+                sys.executable,
+                "-m",
+                "gorod.cli",
+                "ingest",
+                f"--id={client_id}",
+                f"--url={self.broker.url}",
+                "-v2",
+                *extra,
+            ],
+            env=self.env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        log.close()
+        self.workers[client_id] = process
+        deadline = time.monotonic() + timeout
+        marker = f"worker {client_id} subscribed"
+        while marker not in self.worker_log(client_id)[seen:]:
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(self.worker_log(client_id)[-3000:])
+            time.sleep(0.05)
+        return process
+
+    def worker_log(self, client_id: str) -> str:
+        path = self.directory / f"{client_id}.log"
+        return path.read_text(errors="replace") if path.exists() else ""
+
+    def workers_stop(self, *, timeout: float = 30) -> None:
+        for process in self.workers.values():
+            if process.poll() is None:
+                process.send_signal(signal.SIGTERM)
+        for process in self.workers.values():
+            try:
+                process.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+    def count(self, *, raw: bool = False) -> int:
+        """Readings in the table: as stored (``raw``) or as every query counts them."""
+        from gorod.telemetry import table
+
+        if table.open_table(self.table_uri) is None:
+            return 0
+        query = "SELECT count(*) FROM readings_raw" if raw else "SELECT count(*) FROM readings"
+        with table.connect(self.table_uri) as con:
+            row = con.execute(query)
+            result = row.fetchone()
+        return int(result[0]) if result else 0
+
+    def wait_for(self, expected: int, *, timeout: float) -> int:
+        deadline = time.monotonic() + timeout
+        seen = self.count()
+        while seen < expected and time.monotonic() < deadline:
+            time.sleep(0.1)
+            seen = self.count()
+        return seen
+
+
+@contextlib.contextmanager
+def migrated_database(prefix: str = "gorod_ingest") -> Iterator[dict[str, str]]:
+    """Environment variables naming a fresh, migrated database (dropped afterwards)."""
+    from gorod.ledger.bench import temporary_database
+
+    with temporary_database(prefix=prefix) as database:
+        env = {**os.environ, **database, "PYTHONUNBUFFERED": "1"}
+        env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+        subprocess.run(
+            [sys.executable, "-m", "gorod.cli", "migrate", "-v0"],
+            env=env,
+            check=True,
+            capture_output=True,
+        )
+        yield env
+
+
+@contextlib.contextmanager
+def stage(
+    prefix: str = "gorod_ingest", *, database: dict[str, str] | None = None
+) -> Iterator[Stage]:
+    """A :class:`Stage`: a migrated database (this one, or a new one), an empty table in a
+    temporary directory, a private Mosquitto."""
+    with contextlib.ExitStack() as stack:
+        env = dict(database) if database else stack.enter_context(migrated_database(prefix))
+        directory = stack.enter_context(tempfile.TemporaryDirectory(prefix=f"{prefix}_"))
+        broker = stack.enter_context(private_mosquitto())
+        table_uri = str(Path(directory) / "telemetry")
+        env.update(
+            {
+                "GOROD_TELEMETRY_TABLE": table_uri,
+                "GOROD_TELEMETRY_REGISTRY_TTL": "300",
+                "MQTT_URL": broker.url,
+            }
+        )
+        running = Stage(env=env, broker=broker, table_uri=table_uri, directory=Path(directory))
+        try:
+            yield running
+        finally:
+            running.workers_stop(timeout=10)
+
+
+# --- payloads -----------------------------------------------------------------------------
+
+
+def device_payload(readings: Sequence[tuple[str, int, float]]) -> bytes:
+    """``{"readings": [...]}`` for (metric, epoch ms, value) triples."""
+    items = ",".join(f'{{"metric":"{m}","ts":{ts},"value":{v!r}}}' for m, ts, v in readings)
+    return f'{{"readings":[{items}]}}'.encode()
+
+
+def gateway_payload(readings: Mapping[str, Sequence[tuple[str, int, float]]]) -> bytes:
+    parts = []
+    for device_id, items in readings.items():
+        body = ",".join(f'{{"metric":"{m}","ts":{ts},"value":{v!r}}}' for m, ts, v in items)
+        parts.append(f'"{device_id}":[{body}]')
+    return f'{{"devices":{{{",".join(parts)}}}}}'.encode()
+
+
+def _message(devices: Sequence[str], number: int, per_message: int) -> tuple[str, bytes]:
+    """Message ``number``: one device's reading, or a gateway message of ``per_message``."""
+    if per_message == 1:
+        device = devices[number % len(devices)]
+        ts = BASE_TS_MS + (number // len(devices)) * 1000
+        return DEVICE_TOPIC.format(device_id=device), device_payload(
+            [("water_cold_m3", ts, float(number % 1000))]
+        )
+    first = number * per_message
+    grouped: dict[str, list[tuple[str, int, float]]] = {}
+    for reading in range(first, first + per_message):
+        device = devices[reading % len(devices)]
+        ts = BASE_TS_MS + (reading // len(devices)) * 1000
+        grouped.setdefault(device, []).append(("water_cold_m3", ts, float(reading % 1000)))
+    return GATEWAY_TOPIC.format(gateway_id=GATEWAY), gateway_payload(grouped)
+
+
+def _publish(
+    broker: Broker, devices: Sequence[str], numbers: range, per_message: int, start_at: float
+) -> None:
+    """One publisher process: prepare its messages, wait for the start, send them (QoS 1)."""
+    import paho.mqtt.client as mqtt
+    from paho.mqtt.enums import CallbackAPIVersion
+
+    messages = [_message(devices, n, per_message) for n in numbers]
+    client = mqtt.Client(CallbackAPIVersion.VERSION2, protocol=mqtt.MQTTv5)
+    client.max_inflight_messages_set(1000)
+    client.max_queued_messages_set(0)
+    client.connect(broker.host, broker.port)
+    client.loop_start()
+    time.sleep(max(0.0, start_at - time.time()))
+    infos = [client.publish(topic, payload, qos=1) for topic, payload in messages]
+    for info in infos:
+        info.wait_for_publish(timeout=300)
+    client.disconnect()
+    client.loop_stop()
+
+
+def publish_parallel(
+    broker: Broker, devices: Sequence[str], *, messages: int, per_message: int, processes: int
+) -> float:
+    """Send ``messages`` messages from ``processes`` processes; returns the common start time."""
+    context = multiprocessing.get_context("spawn")
+    start_at = time.time() + 1.5 + 0.2 * processes  # after every process has its messages
+    share = -(-messages // processes)
+    children = [
+        context.Process(
+            target=_publish,
+            args=(
+                broker,
+                list(devices),
+                range(p * share, min(messages, (p + 1) * share)),
+                per_message,
+                start_at,
+            ),
+        )
+        for p in range(processes)
+    ]
+    for child in children:
+        child.start()
+    for child in children:
+        child.join()
+    return start_at
+
+
+# --- sections -----------------------------------------------------------------------------
+
+
+def _mqtt(
+    running: Stage, *, prefix: str, readings: int, per_message: int, options: dict[str, Any]
+) -> dict[str, Any]:
+    devices = running.provision(prefix, options["devices"])
+    before = running.count()
+    batch_messages = max(1, options["batch_readings"] // per_message)
+    workers = [
+        running.worker_start(
+            f"bench-{prefix}-{n}",
+            f"--batch-messages={batch_messages}",
+            "--batch-ms=200",
+            f"--receive-maximum={min(65535, max(100, 4 * batch_messages))}",
+        )
+        for n in range(options["workers"])
+    ]
+    for _n in workers:
+        time.sleep(0.1)
+    time.sleep(3)  # each worker has connected and subscribed
+    messages = readings // per_message
+    with contextlib.ExitStack():
+        started = publish_parallel(
+            running.broker,
+            devices,
+            messages=messages,
+            per_message=per_message,
+            processes=options["publishers"],
+        )
+        stored = running.wait_for(before + messages * per_message, timeout=options["timeout"])
+    elapsed = time.time() - started
+    running.workers_stop()
+    return {
+        "readings": messages * per_message,
+        "readings_per_message": per_message,
+        "messages": messages,
+        "workers": options["workers"],
+        "publishers": options["publishers"],
+        "stored": stored - before,
+        "seconds": round(elapsed, 3),
+        "readings_per_second": round((stored - before) / elapsed),
+        "complete": stored - before == messages * per_message,
+    }
+
+
+def _http_body(kind: str, devices: Sequence[str], first: int, count: int) -> tuple[bytes, str]:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+    from pyarrow import ipc
+
+    if kind == "json":
+        grouped: dict[str, list[tuple[str, int, float]]] = {}
+        for reading in range(first, first + count):
+            device = devices[reading % len(devices)]
+            ts = BASE_TS_MS + (reading // len(devices)) * 1000
+            grouped.setdefault(device, []).append(("water_cold_m3", ts, float(reading % 1000)))
+        return gateway_payload(grouped), "application/json"
+    numbers = list(range(first, first + count))
+    data = pa.table(
+        {
+            "device_id": pa.array([devices[r % len(devices)] for r in numbers]),
+            "metric": pa.array(["water_cold_m3"] * count),
+            "ts": pa.array([BASE_TS_MS + (r // len(devices)) * 1000 for r in numbers], pa.int64()),
+            "value": pa.array([float(r % 1000) for r in numbers], pa.float64()),
+        }
+    )
+    sink = io.BytesIO()
+    if kind == "arrow":
+        with ipc.new_stream(sink, data.schema) as writer:
+            writer.write_table(data)
+        return sink.getvalue(), "application/vnd.apache.arrow.stream"
+    pq.write_table(data, sink, compression="zstd")
+    return sink.getvalue(), "application/vnd.apache.parquet"
+
+
+def _post(url: str, bodies: Sequence[tuple[bytes, str]], start_at: float) -> None:
+    time.sleep(max(0.0, start_at - time.time()))
+    for body, content_type in bodies:
+        request = urllib.request.Request(  # noqa: S310 - our own local server
+            url,
+            data=body,
+            method="POST",
+            headers={
+                "Content-Type": content_type,
+                "Authorization": f"Bearer {GATEWAY_SECRET}",
+            },
+        )
+        with urllib.request.urlopen(request, timeout=300) as reply:  # noqa: S310
+            if reply.status != 200:
+                raise RuntimeError(f"{reply.status}: {reply.read()[:300]!r}")
+
+
+def _http(running: Stage, *, kind: str, options: dict[str, Any]) -> dict[str, Any]:
+    devices = running.provision(f"h{kind[0]}", options["devices"])
+    port = free_port()
+    # S603: our own interpreter and arguments.
+    server = subprocess.Popen(  # noqa: S603
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "gorod.wsgi:application",
+            f"--bind=127.0.0.1:{port}",
+            f"--workers={options['http_servers']}",
+            "--timeout=300",
+            "--no-control-socket",
+        ],
+        env={**running.env, "GOROD_PROFILE": "demo"},
+        stdout=subprocess.DEVNULL,
+        stderr=(running.directory / "gunicorn.log").open("ab"),
+    )
+    try:
+        if not wait_listening("127.0.0.1", port, timeout=60):
+            raise RuntimeError("gunicorn did not start")
+        per_request = options["http_readings_per_request"]
+        total = options["http_readings"]
+        requests = max(1, total // per_request)
+        bodies = [_http_body(kind, devices, n * per_request, per_request) for n in range(requests)]
+        _post(f"http://127.0.0.1:{port}/api/v1/telemetry/bulk", bodies[:1], 0.0)  # warm up
+        before = running.count()
+        clients = options["http_clients"]
+        context = multiprocessing.get_context("spawn")
+        start_at = time.time() + 1.0 + 0.2 * clients
+        children = [
+            context.Process(
+                target=_post,
+                args=(
+                    f"http://127.0.0.1:{port}/api/v1/telemetry/bulk",
+                    bodies[c::clients],
+                    start_at,
+                ),
+            )
+            for c in range(clients)
+        ]
+        for child in children:
+            child.start()
+        for child in children:
+            child.join()
+        elapsed = time.time() - start_at
+        failed = [child.exitcode for child in children if child.exitcode]
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    stored = running.count() - before
+    sent = requests * per_request
+    return {
+        "format": kind,
+        "readings": sent,
+        "readings_per_request": per_request,
+        "requests": requests,
+        "clients": clients,
+        "server_processes": options["http_servers"],
+        "body_bytes": sum(len(body) for body, _type in bodies),
+        "seconds": round(elapsed, 3),
+        "readings_per_second": round(sent / elapsed) if not failed else 0,
+        "failed_clients": len(failed),
+        # The warm-up request stored the first batch already: every query counts it once.
+        "stored_new": stored,
+    }
+
+
+# --- the command --------------------------------------------------------------------------
+
+
+def _sections(raw: str) -> list[str]:
+    chosen = [s.strip() for s in raw.split(",") if s.strip()]
+    unknown = sorted(set(chosen) - set(SECTIONS))
+    if unknown or not chosen:
+        raise argparse.ArgumentTypeError(
+            f"sections are a comma-separated choice of {', '.join(SECTIONS)}"
+        )
+    return chosen
+
+
+def _positive(raw: str) -> int:
+    if not raw.isdigit() or int(raw) < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, not {raw!r}")
+    return int(raw)
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--sections", type=_sections, default=list(SECTIONS[:5]))
+    parser.add_argument("--readings", type=_positive, default=3_000_000, help="MQTT, batched")
+    parser.add_argument("--readings-per-message", type=_positive, default=1000)
+    parser.add_argument("--single-readings", type=_positive, default=50_000)
+    parser.add_argument("--devices", type=_positive, default=10_000)
+    parser.add_argument("--workers", type=_positive, default=2, help="gorod ingest processes")
+    parser.add_argument("--publishers", type=_positive, default=2)
+    parser.add_argument("--batch-readings", type=_positive, default=200_000)
+    parser.add_argument("--http-readings", type=_positive, default=5_000_000)
+    parser.add_argument("--http-readings-per-request", type=_positive, default=500_000)
+    parser.add_argument("--http-clients", type=_positive, default=2)
+    parser.add_argument("--http-servers", type=_positive, default=2)
+    parser.add_argument("--timeout", type=float, default=600.0, help="per section, seconds")
+
+
+def run(**options: Any) -> dict[str, Any]:
+    figures: dict[str, Any] = {"cpus": os.cpu_count()}
+    sections = options["sections"]
+    with stage(prefix="gorod_bench_ingest") as running:
+        figures["database"] = "postgresql" if running.env.get("DATABASE_URL") else "sqlite"
+        if "mqtt-batched" in sections:
+            figures["mqtt_batched"] = _mqtt(
+                running,
+                prefix="mb",
+                readings=options["readings"],
+                per_message=options["readings_per_message"],
+                options=options,
+            )
+        if "mqtt-single" in sections:
+            figures["mqtt_single"] = _mqtt(
+                running,
+                prefix="ms",
+                readings=options["single_readings"],
+                per_message=1,
+                options=options,
+            )
+        for kind in ("json", "arrow", "parquet"):
+            if f"http-{kind}" in sections:
+                figures[f"http_{kind}"] = _http(running, kind=kind, options=options)
+    if "queries" in sections:
+        figures["queries"] = _queries()
+    return figures
+
+
+def _queries() -> dict[str, Any]:
+    try:
+        module = importlib.import_module("gorod.telemetry.bench_queries")
+    except ModuleNotFoundError:
+        return {"skipped": "gorod.telemetry.bench_queries is not there"}
+    parser = argparse.ArgumentParser()
+    module.add_arguments(parser)
+    result: dict[str, Any] = module.run(**vars(parser.parse_args([])))
+    return result
