@@ -18,7 +18,7 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import pyarrow as pa
@@ -103,7 +103,15 @@ def rule_create(
     )
 
 
-def devices_covered(rule: Rule) -> list[Device]:
+class Covered(NamedTuple):
+    """What evaluation needs of a device: read as plain rows, not model instances."""
+
+    pk: str
+    created_at: dt.datetime
+    last_seen_at: dt.datetime | None
+
+
+def devices_covered(rule: Rule) -> list[Covered]:
     """The active devices a rule applies to: of its type and district, reporting its metric."""
     types = DeviceType.objects.all()
     if rule.device_type_id is not None:
@@ -112,10 +120,11 @@ def devices_covered(rule: Rule) -> list[Device]:
     devices = Device.objects.filter(is_active=True, device_type_id__in=type_ids)
     if rule.district_id is not None:
         devices = devices.filter(district_id=rule.district_id)
-    return list(devices.order_by("pk"))
+    rows = devices.order_by("pk").values_list("pk", "created_at", "last_seen_at")
+    return [Covered(*row) for row in rows]
 
 
-def _latest(rule: Rule, devices: list[Device]) -> dict[str, rules.Series]:
+def _latest(rule: Rule, devices: list[Covered]) -> dict[str, rules.Series]:
     """Each device's latest value of the rule's metric (or last contact, for a silence rule
     on the device as a whole), as a one-reading series."""
     if not rule.metric:
@@ -147,7 +156,7 @@ def readings_between(
 
 
 def _history(
-    rule: Rule, devices: list[Device], *, start: dt.datetime, end: dt.datetime
+    rule: Rule, devices: list[Covered], *, start: dt.datetime, end: dt.datetime
 ) -> dict[str, rules.Series]:
     """The devices' readings of the rule's metric from ``start`` to ``end``, one series each."""
     found = readings_between(
@@ -199,7 +208,7 @@ def alarms_evaluate(
 def _apply(
     rule: Rule,
     params: rules.Params,
-    devices: list[Device],
+    devices: list[Covered],
     series: dict[str, rules.Series],
     *,
     now: dt.datetime,
@@ -217,7 +226,8 @@ def _apply(
         )
         alarm = open_alarms.get(device.pk)
         if verdict.status is rules.Status.FIRING and alarm is None:
-            raised = alarm_raise(rule=rule, device=device, verdict=verdict, now=now)
+            found = Device.objects.get(pk=device.pk)
+            raised = alarm_raise(rule=rule, device=found, verdict=verdict, now=now)
             if raised is not None:
                 result.raised.append(raised.pk)
         elif verdict.status is rules.Status.CLEAR and alarm is not None:
