@@ -113,25 +113,22 @@ class Resource(models.Model):
         return self.name
 
 
-class WorkingHours(models.Model):
-    """One open interval of a resource on a weekday, local time."""
+class WeeklySpan(models.Model):
+    """An interval of a resource on a weekday, local time."""
 
-    resource = models.ForeignKey(
-        Resource, on_delete=models.CASCADE, related_name="hours", verbose_name=_("resource")
-    )
     weekday = models.PositiveSmallIntegerField(_("weekday"), choices=Weekday.choices)
-    start = models.TimeField(_("opens"))
-    end = models.TimeField(_("closes"))
+    start = models.TimeField(_("from"))
+    end = models.TimeField(_("until"))
 
     class Meta:
-        verbose_name = _("working hours")
-        verbose_name_plural = _("working hours")
+        abstract = True
         ordering = ["resource", "weekday", "start"]
         constraints = [
-            models.CheckConstraint(condition=Q(start__lt=F("end")), name="scheduling_hours_order"),
-            models.CheckConstraint(condition=Q(weekday__lte=6), name="scheduling_hours_weekday"),
-            models.UniqueConstraint(
-                fields=["resource", "weekday", "start"], name="scheduling_hours_once"
+            models.CheckConstraint(
+                condition=Q(start__lt=F("end")), name="%(app_label)s_%(class)s_order"
+            ),
+            models.CheckConstraint(
+                condition=Q(weekday__lte=6), name="%(app_label)s_%(class)s_weekday"
             ),
         ]
 
@@ -139,27 +136,34 @@ class WorkingHours(models.Model):
         return f"{self.get_weekday_display()} {self.start:%H:%M}–{self.end:%H:%M}"
 
 
-class Break(models.Model):
-    """A pause inside a resource's working hours (lunch, technical break), local time."""
+class WorkingHours(WeeklySpan):
+    """One open interval of a resource on a weekday."""
+
+    resource = models.ForeignKey(
+        Resource, on_delete=models.CASCADE, related_name="hours", verbose_name=_("resource")
+    )
+
+    class Meta(WeeklySpan.Meta):
+        verbose_name = _("working hours")
+        verbose_name_plural = _("working hours")
+        constraints = [
+            *WeeklySpan.Meta.constraints,
+            models.UniqueConstraint(
+                fields=["resource", "weekday", "start"], name="scheduling_hours_once"
+            ),
+        ]
+
+
+class Break(WeeklySpan):
+    """A pause inside a resource's working hours (lunch, technical break)."""
 
     resource = models.ForeignKey(
         Resource, on_delete=models.CASCADE, related_name="breaks", verbose_name=_("resource")
     )
-    weekday = models.PositiveSmallIntegerField(_("weekday"), choices=Weekday.choices)
-    start = models.TimeField(_("from"))
-    end = models.TimeField(_("until"))
 
-    class Meta:
+    class Meta(WeeklySpan.Meta):
         verbose_name = _("break")
         verbose_name_plural = _("breaks")
-        ordering = ["resource", "weekday", "start"]
-        constraints = [
-            models.CheckConstraint(condition=Q(start__lt=F("end")), name="scheduling_break_order"),
-            models.CheckConstraint(condition=Q(weekday__lte=6), name="scheduling_break_weekday"),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.get_weekday_display()} {self.start:%H:%M}–{self.end:%H:%M}"
 
 
 class CalendarException(models.Model):
