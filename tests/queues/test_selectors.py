@@ -34,6 +34,12 @@ def test_staffing_advice_counts_quiet_days_and_asks_for_counters(hall: Hall) -> 
     hall.office.opening_hours = HOURS
     hall.office.save()
     busy_monday = MONDAY - dt.timedelta(days=7)
+    first_monday = MONDAY - dt.timedelta(days=28)  # the first day on record: one visitor at 15
+    services.ticket_issue(
+        office=hall.office,
+        service=hall.b,
+        now=dt.datetime.combine(first_monday, dt.time(15), tzinfo=at(0).tzinfo),
+    )
     for minute in range(0, 60, 3):  # 20 visitors between 10:00 and 11:00
         services.ticket_issue(
             office=hall.office,
@@ -42,8 +48,8 @@ def test_staffing_advice_counts_quiet_days_and_asks_for_counters(hall: Hall) -> 
         )
     advice = {a.hour: a for a in selectors.staffing_advice(office=hall.office, day=MONDAY)}
     assert sorted(advice) == list(range(9, 18))
-    # Four open Mondays in the window, one with 20 arrivals at 10: shrunk towards the hour's
-    # mean over the 12 open days (Mondays, Thursdays, Saturdays), with 2 pseudo-days.
+    # Four open Mondays since the first day on record, one with 20 arrivals at 10: shrunk
+    # towards the hour's mean over the 12 open days (Mondays, Thursdays, Saturdays).
     expected = (20 + 2 * 20 / 12) / (4 + 2)
     assert advice[10].arrivals == pytest.approx(expected)
     assert advice[10].needed >= 1 and advice[11].needed == 0
