@@ -433,6 +433,10 @@ class Simulator:
             hours, readings, litres = self._advance(HOURS_PER_DAY)
             yield self._batch(hours, readings), self._hourly_batch(hours, readings, litres)
 
+    @property
+    def water_kinds(self) -> tuple[DeviceKind, ...]:
+        return WATER_KINDS
+
     def water_hours(self, days: int) -> tuple[Floats, Floats]:
         """The water meters' reported litres and register totals (litres) hour by hour, as
         two arrays (water meter, hour): for detectors and benchmarks, no Arrow in between."""
