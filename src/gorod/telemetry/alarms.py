@@ -69,6 +69,24 @@ def rule_params(*, kind: str, params: dict[str, Any]) -> rules.Params:
         ) from exc
 
 
+def rule_validate(
+    *, name: str, kind: str, metric: str, params: dict[str, Any], severity: str
+) -> rules.Params:
+    """The typed parameters of a sound rule, or an ``ApplicationError`` naming the bad field."""
+    checked = rule_params(kind=kind, params=params)
+    if not name.strip():
+        raise ApplicationError(_("Give the rule a name."), field="name")
+    if metric and metric not in METRICS:
+        raise ApplicationError(
+            _("Unknown metric: %(metric)s.") % {"metric": metric}, field="metric"
+        )
+    if not metric and kind != Rule.Kind.SILENCE:
+        raise ApplicationError(_("Only a silence rule may leave the metric out."), field="metric")
+    if severity not in Rule.Severity.values:
+        raise ApplicationError(_("Unknown severity."), field="severity")
+    return checked
+
+
 @transaction.atomic
 def rule_create(
     *,
@@ -81,17 +99,7 @@ def rule_create(
     severity: str = Rule.Severity.WARNING,
 ) -> Rule:
     """A new active rule, once its kind, metric and parameters are known to be sound."""
-    rule_params(kind=kind, params=params)
-    if not name.strip():
-        raise ApplicationError(_("Give the rule a name."), field="name")
-    if metric and metric not in METRICS:
-        raise ApplicationError(
-            _("Unknown metric: %(metric)s.") % {"metric": metric}, field="metric"
-        )
-    if not metric and kind != Rule.Kind.SILENCE:
-        raise ApplicationError(_("Only a silence rule may leave the metric out."), field="metric")
-    if severity not in Rule.Severity.values:
-        raise ApplicationError(_("Unknown severity."), field="severity")
+    rule_validate(name=name, kind=kind, metric=metric, params=params, severity=severity)
     return Rule.objects.create(
         name=name.strip(),
         kind=kind,
