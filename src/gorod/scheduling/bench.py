@@ -146,43 +146,47 @@ def _free_port() -> int:
 
 @contextlib.contextmanager
 def _server(env: dict[str, str], workers: int, threads: int) -> Iterator[int]:
+    """gunicorn on a free port; its log goes to a file (a pipe nobody reads would fill up
+    with the warnings Django logs for every 409 and stop the workers)."""
     port = _free_port()
-    process = subprocess.Popen(  # noqa: S603 - our own interpreter and gunicorn
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "gorod.wsgi:application",
-            f"--bind=127.0.0.1:{port}",
-            f"--workers={workers}",
-            f"--threads={threads}",
-            "--worker-class=gthread",
-            "--keep-alive=30",
-            "--backlog=512",
-            "--log-level=warning",
-            "--preload",
-        ],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    try:
-        _wait_until_up(port, process)
-        yield port
-    finally:
-        process.terminate()
+    log_path = Path(env["GOROD_VAR"]) / "gunicorn.log"
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(  # noqa: S603 - our own interpreter and gunicorn
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "gorod.wsgi:application",
+                f"--bind=127.0.0.1:{port}",
+                f"--workers={workers}",
+                f"--threads={threads}",
+                "--worker-class=gthread",
+                "--keep-alive=30",
+                "--backlog=512",
+                "--log-level=warning",
+                "--preload",
+            ],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=log,
+        )
         try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+            _wait_until_up(port, process, log_path)
+            yield port
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
 
 
-def _wait_until_up(port: int, process: subprocess.Popen[bytes]) -> None:
+def _wait_until_up(port: int, process: subprocess.Popen[bytes], log_path: Path) -> None:
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            stderr = process.stderr.read().decode() if process.stderr else ""
+            stderr = log_path.read_text(errors="replace")
             raise RuntimeError(f"gunicorn exited: {stderr[-2000:]}")
         with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 1):
             return
