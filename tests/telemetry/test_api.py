@@ -334,3 +334,85 @@ def test_rotating_a_secret_retires_the_old_one(meter: tuple[Device, str]) -> Non
     body = json.dumps({"readings": readings(1)}).encode()
     assert send(secret, body).status_code == 401
     assert send(fresh, body).status_code == 200
+
+
+# --- queries -------------------------------------------------------------------------------
+
+
+def test_history_in_json_csv_and_parquet(meter: tuple[Device, str]) -> None:
+    device, secret = meter
+    send(secret, json.dumps({"readings": readings()}).encode())
+    client = Client()
+    client.force_login(city_official(Role.CITY_ADMIN).user)
+    url = f"/api/v1/telemetry/devices/{device.id}/history"
+    query = {"metric": "water_cold_m3", "start": "2026-03-01", "end": "2026-03-02"}
+    body = client.get(url, query).json()
+    assert [r["value"] for r in body["rows"]] == [10.0, 11.0, 12.0]
+    assert body["rows"][0]["ts"] == "2026-03-01T13:00:00+03:00"
+    daily = client.get(url, query | {"bucket": "day"}).json()["rows"]
+    assert [(r["count"], r["consumed"]) for r in daily] == [(3, 2.0)]
+    csv_response = client.get(url, query | {"format": "csv"})
+    assert csv_response["Content-Type"].startswith("text/csv")
+    assert len(csv_response.content.decode().splitlines()) == 4
+    parquet = client.get(url, query | {"format": "parquet"})
+    assert pq.read_table(io.BytesIO(parquet.content))["value"].to_pylist() == [10.0, 11.0, 12.0]
+
+
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [
+        pytest.param({"metric": "smell"}, "metric", id="metric"),
+        pytest.param({"end": "2026-02-01"}, "end", id="end-before-start"),
+        pytest.param({"start": "yesterday"}, "start", id="start"),
+        pytest.param({"bucket": "week"}, "bucket", id="bucket"),
+        pytest.param({"format": "xlsx"}, "format", id="format"),
+    ],
+)
+def test_bad_query_parameters_name_the_field(
+    meter: tuple[Device, str], query: dict[str, str], field: str
+) -> None:
+    device, _secret = meter
+    client = Client()
+    client.force_login(city_official(Role.CITY_ADMIN).user)
+    base = {"metric": "water_cold_m3", "start": "2026-03-01", "end": "2026-03-02"}
+    response = client.get(f"/api/v1/telemetry/devices/{device.id}/history", base | query)
+    assert response.status_code in {400, 422}
+    assert response.json()["field"] == field
+
+
+def test_consumption_stays_within_the_officials_district(meter: tuple[Device, str]) -> None:
+    device, secret = meter
+    send(secret, json.dumps({"readings": readings()}).encode())
+    query = {"metric": "water_cold_m3", "start": "2026-03-01", "end": "2026-04-01"}
+    client = Client()
+    client.force_login(district_official(Role.UTILITY_OPERATOR, district=device.district).user)
+    [row] = client.get("/api/v1/telemetry/consumption", query).json()["rows"]
+    assert (row["district_id"], row["consumed"], row["devices"]) == (device.district_id, 2.0, 1)
+    client.force_login(district_official(Role.UTILITY_OPERATOR).user)
+    assert client.get("/api/v1/telemetry/consumption", query).json()["rows"] == []
+    asked = client.get("/api/v1/telemetry/consumption", query | {"district": device.district_id})
+    assert asked.json()["rows"] == []
+    gauge = client.get("/api/v1/telemetry/consumption", query | {"metric": "flow_lph"})
+    assert (gauge.status_code, gauge.json()["field"]) == (400, "metric")
+
+
+def test_a_resident_gets_statistics_of_their_own_meters_only(meter: tuple[Device, str]) -> None:
+    device, secret = meter
+    send(secret, json.dumps({"readings": readings()}).encode())
+    other = DeviceFactory.create()
+    from gorod.telemetry import ingest
+
+    ingest.store(
+        ingest.parse_device_message(other.id, json.dumps({"readings": readings()}).encode()),
+        source="http",
+    )
+    query = {
+        "metric": "water_cold_m3",
+        "start": "2026-03-01",
+        "end": "2026-04-01",
+        "level": "device",
+    }
+    client = Client()
+    client.force_login(account(CitizenFactory.create(apartment=device.apartment)))
+    rows = client.get("/api/v1/telemetry/statistics", query).json()["rows"]
+    assert [(r["device_id"], r["count"], r["sum"]) for r in rows] == [(device.id, 3, 33.0)]

@@ -7,24 +7,27 @@ and examples: docs/telemetry.md.
 No ``from __future__ import annotations`` here: Ninja reads the annotations at run time.
 """
 
+import datetime as dt
 import io
 from typing import Literal
+from zoneinfo import ZoneInfo
 
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
-from ninja import Field, Router, Schema
+from ninja import Field, Query, Router, Schema
 from ninja.pagination import paginate
 from ninja.responses import Status
 from ninja.security import APIKeyHeader, HttpBearer
 
 from gorod.errors import ApplicationError, NotFound
 from gorod.schemas import Pages
-from gorod.telemetry import conf, ingest, selectors, services
+from gorod.telemetry import conf, ingest, queries, selectors, services
+from gorod.telemetry.metrics import CUMULATIVE, METRICS
 from gorod.telemetry.models import Device
 from gorod.telemetry.mqtt import DEVICE_TOPIC, GATEWAY_TOPIC, SHARE_GROUP
 from gorod.telemetry.secrets import secret_device_id, secret_hash, secret_matches
@@ -374,6 +377,121 @@ def device_secret_rotate(request: HttpRequest, device_id: str) -> ProvisionedOut
     """A new secret; the old one stops working."""
     device = _provisioner_device(request, device_id)
     return ProvisionedOut(device_id=device.id, secret=services.device_secret_rotate(device=device))
+
+
+# --- queries ----------------------------------------------------------------------------
+
+JSON_ROWS = 50_000
+_EXPORT_TYPES = {"csv": "text/csv; charset=utf-8", "parquet": PARQUET}
+
+
+class RowsOut(Schema):
+    columns: list[str]
+    rows: list[dict[str, object]]
+    truncated: bool = Field(description=f"more than {JSON_ROWS} rows: ask for csv or parquet")
+
+
+def _period(start: dt.datetime, end: dt.datetime) -> tuple[dt.datetime, dt.datetime]:
+    zone = ZoneInfo(conf.time_zone())
+    start, end = (m if m.tzinfo else m.replace(tzinfo=zone) for m in (start, end))
+    if end <= start:
+        raise ApplicationError(_("The end must be after the start."), field="end")
+    return start, end
+
+
+def _metric(metric: str, *, cumulative: bool = False) -> str:
+    if metric not in METRICS:
+        raise ApplicationError(_("Unknown metric %(m)s.") % {"m": metric[:64]}, field="metric")
+    if cumulative and metric not in CUMULATIVE:
+        raise ApplicationError(
+            _("Consumption is of meter registers (%(names)s).")
+            % {"names": ", ".join(sorted(CUMULATIVE))},
+            field="metric",
+        )
+    return metric
+
+
+def _rows(data: pa.Table, fmt: queries.Format, name: str) -> RowsOut | HttpResponse:
+    if fmt != "json":
+        response = HttpResponse(queries.export(data, fmt), content_type=_EXPORT_TYPES[fmt])
+        response["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
+        return response
+    rows = [
+        {k: v.isoformat() if isinstance(v, dt.datetime) else v for k, v in row.items()}
+        for row in data.slice(0, JSON_ROWS).to_pylist()
+    ]
+    return RowsOut(columns=data.column_names, rows=rows, truncated=len(data) > JSON_ROWS)
+
+
+class PeriodQuery(Schema):
+    metric: str = Field(max_length=64)
+    start: dt.datetime = Field(description="ISO time; without a zone, the city's")
+    end: dt.datetime = Field(description="exclusive")
+    format: queries.Format = "json"
+
+
+class HistoryQuery(PeriodQuery):
+    bucket: queries.Bucket = "raw"
+
+
+class CityQuery(PeriodQuery):
+    bucket: Literal["hour", "day", "month"] = "month"
+    level: queries.Level = "district"
+    district: list[int] | None = None
+    building: list[int] | None = None
+
+
+@router.get("/devices/{device_id}/history", response=RowsOut)
+def device_history(
+    request: HttpRequest, device_id: str, params: Query[HistoryQuery]
+) -> RowsOut | HttpResponse:
+    """A device's readings: raw, or per hour, day or month (``format=csv|parquet`` to export)."""
+    device = selectors.device_get(device_id=device_id, user=request.user)
+    start, end = _period(params.start, params.end)
+    data = queries.history(
+        device_id=device.id,
+        metric=_metric(params.metric),
+        start=start,
+        end=end,
+        bucket=params.bucket,
+    )
+    return _rows(data, params.format, f"{device.id}-{params.metric}")
+
+
+@router.get("/consumption", response=RowsOut)
+def consumption(request: HttpRequest, params: Query[CityQuery]) -> RowsOut | HttpResponse:
+    """Consumption of a meter register per device, building, district or the city, within
+    your scope: the total, the devices counted, median and 90th percentile per device."""
+    start, end = _period(params.start, params.end)
+    data = queries.consumption(
+        metric=_metric(params.metric, cumulative=True),
+        start=start,
+        end=end,
+        bucket=params.bucket,
+        level=params.level,
+        selection=selectors.readings_selection(
+            request.user, districts=params.district, buildings=params.building
+        ),
+    )
+    return _rows(data, params.format, f"consumption-{params.metric}")
+
+
+@router.get("/statistics", response=RowsOut)
+def statistics(request: HttpRequest, params: Query[CityQuery]) -> RowsOut | HttpResponse:
+    """Count, sum, mean, min, max and percentiles of a metric's values per bucket (default
+    month), within your scope; from raw readings, so within their retention."""
+    start, end = _period(params.start, params.end)
+    data = queries.aggregate(
+        metric=_metric(params.metric),
+        start=start,
+        end=end,
+        bucket=params.bucket,
+        level=params.level,
+        selection=selectors.readings_selection(
+            request.user, districts=params.district, buildings=params.building
+        ),
+    )
+    return _rows(data, params.format, f"statistics-{params.metric}")
 
 
 # --- rules and alarms (T3) ---

@@ -7,13 +7,16 @@ by ``queries.py``.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import QuerySet
 
 from gorod.errors import NotFound
-from gorod.people.models import Role, User
+from gorod.people.models import Role, Scope, User
 from gorod.people.scope import official_for, restrict
 from gorod.telemetry.models import DeadLetter, Device, DeviceState
+from gorod.telemetry.queries import Selection
 
 PROVISIONERS = frozenset({Role.DEVICE_INTEGRATOR, Role.CITY_ADMIN})
 
@@ -46,6 +49,33 @@ def dead_letters_for(user: AbstractBaseUser | AnonymousUser) -> QuerySet[DeadLet
     if not isinstance(user, User) or not user.has_perm("telemetry.view_deadletter"):
         return DeadLetter.objects.none()
     return DeadLetter.objects.all()
+
+
+def readings_selection(
+    user: AbstractBaseUser | AnonymousUser,
+    *,
+    districts: Sequence[int] | None = None,
+    buildings: Sequence[int] | None = None,
+) -> Selection:
+    """Which readings ``user`` may aggregate, narrowed to the districts and buildings asked
+    for: the whole city for city-wide officials, their district for district officials,
+    their own apartment's meters for residents, nothing for anyone else."""
+    if not isinstance(user, User) or not user.is_active:
+        return Selection(devices=[])
+    official = official_for(user)
+    if user.is_superuser or (official is not None and official.scope == Scope.CITY):
+        return Selection(districts=districts, buildings=buildings)
+    if official is not None and official.scope == Scope.DISTRICT and official.district_id:
+        allowed = [official.district_id]
+        if districts is not None:
+            allowed = [d for d in districts if d == official.district_id]
+        return Selection(districts=allowed, buildings=buildings)
+    own = list(
+        restrict(Device.objects.all(), user, citizen="apartment__residents").values_list(
+            "id", flat=True
+        )
+    )
+    return Selection(devices=own, districts=districts, buildings=buildings)
 
 
 def broker_accounts() -> list[tuple[str, str, bool]]:
