@@ -6,6 +6,7 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import translation
 
 from gorod.errors import ApplicationError, Conflict
@@ -151,6 +152,7 @@ def test_a_new_alarm_tells_the_residents_and_the_district_operators() -> None:
     assert note.kind == "telemetry.alarm"
     assert "Вскрытие счётчика" in note.title
     assert note.link.endswith(f"/telemetry/alarms/{Alarm.objects.get().pk}/")
+    assert Notification.objects.get(user=resident.user).link == reverse("utilities:meters")
 
 
 def test_acknowledge_then_clear_and_the_rule_may_raise_it_again() -> None:

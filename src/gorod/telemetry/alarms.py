@@ -25,7 +25,7 @@ import pyarrow as pa
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -352,8 +352,12 @@ def _notify(alarm: Alarm) -> None:
     residents, operators = recipients(alarm.device)
     title = _("%(rule)s: device %(device)s") % {"rule": alarm.rule.name, "device": alarm.device.pk}
     body = reason_text(alarm.reason, alarm.evidence)
+    try:
+        home = reverse("utilities:meters")  # the resident's meters, where the utilities app is on
+    except NoReverseMatch:
+        home = ""
     for user in residents:
-        notify(user=user, kind="telemetry.alarm", title=title, body=body)
+        notify(user=user, kind="telemetry.alarm", title=title, body=body, link=home)
     link = reverse("telemetry:alarm", args=[alarm.pk])
     for user in operators:
         notify(user=user, kind="telemetry.alarm", title=title, body=body, link=link)
