@@ -132,7 +132,10 @@ def continuous_flow(litres: Floats, *, thresholds: Thresholds = DEFAULT) -> Bool
     return _trailing_count(flowing, window) >= window
 
 
-def _by_day(values: Floats, grid: Grid) -> tuple[Floats, int]:
+ByDay = tuple[Floats, int]
+
+
+def _by_day(values: Floats, grid: Grid) -> ByDay:
     """``values`` reshaped to (meter, local day, hour of day), padded with NaN at both ends;
     returns it and the padding before column 0."""
     before = grid.local_hour_of_first()
@@ -148,9 +151,11 @@ def _from_days(by_day: npt.NDArray[Any], before: int, hours: int) -> npt.NDArray
     return by_day.reshape(meters, -1)[:, before : before + hours]
 
 
-def night_flow(litres: Floats, grid: Grid, *, thresholds: Thresholds = DEFAULT) -> Bools:
+def night_flow(
+    litres: Floats, grid: Grid, *, thresholds: Thresholds = DEFAULT, by_day: ByDay | None = None
+) -> Bools:
     """Flagged from the end of the third flowing night until a night without flow."""
-    days, before = _by_day(litres, grid)
+    days, before = by_day or _by_day(litres, grid)
     first, last = thresholds.night_hours
     flowing: Bools = np.all(days[:, :, first:last] >= thresholds.min_flow_litres, axis=2)
     nights = _run_length(flowing) >= thresholds.nights
@@ -235,10 +240,12 @@ def _profile_limit(days: Floats, alpha: float, deviations: float) -> Floats:
     return limit
 
 
-def slowed(litres: Floats, grid: Grid, *, thresholds: Thresholds = DEFAULT) -> Bools:
+def slowed(
+    litres: Floats, grid: Grid, *, thresholds: Thresholds = DEFAULT, by_day: ByDay | None = None
+) -> Bools:
     """Judged at each local midnight on the last ``slowed_days`` whole days, and held for the
     next day: all in days, so it costs little."""
-    days, before = _by_day(litres, grid)
+    days, before = by_day or _by_day(litres, grid)
     filled = _used(days)
     daily = filled.sum(axis=2, dtype=np.float64)
     moving_daily = (days >= thresholds.min_flow_litres).sum(axis=2)
@@ -266,9 +273,11 @@ def slowed(litres: Floats, grid: Grid, *, thresholds: Thresholds = DEFAULT) -> B
     return flagged
 
 
-def above_profile(litres: Floats, grid: Grid, *, thresholds: Thresholds = DEFAULT) -> Bools:
+def above_profile(
+    litres: Floats, grid: Grid, *, thresholds: Thresholds = DEFAULT, by_day: ByDay | None = None
+) -> Bools:
     """An hour above mean + k × deviation of the same hour on EARLIER days, and the floor."""
-    days, before = _by_day(litres, grid)
+    days, before = by_day or _by_day(litres, grid)
     filled = _used(days)
     limit = _profile_limit(filled, 1.0 / thresholds.profile_days, thresholds.profile_deviations)
     warm = thresholds.profile_warmup_days
@@ -287,17 +296,18 @@ def detect(
 ) -> Codes:
     """Every detector over a chunk of meters; each hour gets its highest-priority reason."""
     reasons = np.zeros(litres.shape, dtype=np.int8)
+    by_day = _by_day(litres, grid)  # shared by the detectors that think in days
     verdicts = (
-        (Reason.NIGHT_FLOW, night_flow(litres, grid, thresholds=thresholds)),
+        (Reason.NIGHT_FLOW, night_flow(litres, grid, thresholds=thresholds, by_day=by_day)),
         (Reason.CONTINUOUS_FLOW, continuous_flow(litres, thresholds=thresholds)),
-        (Reason.ABOVE_PROFILE, above_profile(litres, grid, thresholds=thresholds)),
-        (Reason.SLOWED, slowed(litres, grid, thresholds=thresholds)),
+        (Reason.ABOVE_PROFILE, above_profile(litres, grid, thresholds=thresholds, by_day=by_day)),
+        (Reason.SLOWED, slowed(litres, grid, thresholds=thresholds, by_day=by_day)),
         (Reason.STUCK, stuck(litres, thresholds=thresholds)),
         (Reason.REPEAT, repeat(litres, thresholds=thresholds)),
         (Reason.DECREASING, decreasing(litres, totals, thresholds=thresholds)),
     )
     for reason, flagged in verdicts:  # lowest priority first: the last word wins
-        reasons[flagged] = reason
+        np.copyto(reasons, np.int8(reason), where=flagged)
     return reasons
 
 
