@@ -3,15 +3,18 @@ it, a clerk calls them, the hall board shows it; axe-core finds no serious viola
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 from typing import Any
 
 import pytest
+from django.utils import timezone
 
+from gorod.places.hours import WEEKDAYS
 from gorod.queues import services
 from gorod.queues.models import Ticket
 from tests.browser.helpers import assert_accessible, sign_in, use_language
-from tests.queues.factories import Hall, hall_create, holidays_clear
+from tests.queues.factories import Hall, clerk_of, hall_create, holidays_clear
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -86,3 +89,23 @@ def test_the_board_is_readable_from_the_hall(
     rows = page.locator(".board-table tbody tr")
     assert rows.count() == 2
     assert_accessible(page, output_dir, "queues-board")
+
+
+def test_the_office_head_sees_figures_and_staffing(
+    page: Any, live_server: Any, output_dir: Path, hall: Hall
+) -> None:
+    hall.office.opening_hours = {d: [["09:00", "18:00"]] for d in WEEKDAYS}
+    hall.office.save()
+    week_ago = timezone.localtime() - dt.timedelta(days=7)
+    for minute in range(0, 60, 2):
+        services.ticket_issue(
+            office=hall.office,
+            service=hall.a,
+            now=week_ago.replace(hour=11, minute=minute, second=0, microsecond=0),
+        )
+    head = clerk_of(hall.office, role="office_head")
+    sign_in(page, live_server.url, head.user)
+    page.goto("/queues/my-office/")
+    row = page.locator("tbody tr", has=page.locator("th", has_text="11:00"))
+    assert int(row.locator("td").nth(1).inner_text()) >= 1
+    assert_accessible(page, output_dir, "queues-figures")
