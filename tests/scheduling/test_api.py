@@ -161,3 +161,18 @@ def test_someone_elses_booking_is_a_404(client: Client, office: Office) -> None:
 
 def test_booking_needs_sign_in(client: Client, office: Office) -> None:
     assert post(client, "/bookings", hold_body(office)).status_code == 401
+
+
+def test_an_expired_hold_cannot_be_confirmed(signed_in: Client, office: Office) -> None:
+    booking = post(signed_in, "/bookings", hold_body(office)).json()
+    Booking.objects.filter(pk=booking["id"]).update(
+        hold_expires_at=office.slots[0].start.replace(year=2020)
+    )
+    response = post(signed_in, f"/bookings/{booking['id']}/confirm", {})
+    assert (response.status_code, response.json()["field"]) == (409, "booking_id")
+    assert Booking.objects.get(pk=booking["id"]).status == "pending"
+
+
+def test_an_unknown_hold_is_a_404(signed_in: Client) -> None:
+    response = post(signed_in, "/bookings/999999/confirm", {})
+    assert (response.status_code, response.json()["field"]) == (404, "booking_id")
