@@ -45,7 +45,8 @@ def test_a_day_of_unbroken_flow_raises_a_leak_alarm_with_its_evidence() -> None:
     assert alarm.reason == "persists"
     assert alarm.evidence["held_s"] == 24 * 3600
     assert alarm.evidence["values"] == [12.0] * 25
-    assert "24.0" in reason_text(alarm.reason, alarm.evidence)
+    with translation.override("en"):
+        assert "held for 24 hours" in reason_text(alarm.reason, alarm.evidence)
 
 
 def test_the_leak_alarm_clears_itself_once_the_flow_stops() -> None:

@@ -27,6 +27,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from gorod.errors import ApplicationError, Conflict, NotFound
@@ -363,20 +364,24 @@ def _notify(alarm: Alarm) -> None:
         notify(user=user, kind="telemetry.alarm", title=title, body=body, link=link)
 
 
-def _fmt(value: Any) -> str:
-    return f"{value:g}" if isinstance(value, int | float) else str(value)
+def number(value: Any) -> str:
+    """A figure in the current language's notation, to six significant digits."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return str(value)
+    rounded = float(f"{value:.6g}")
+    return str(number_format(int(rounded) if rounded.is_integer() else rounded))
 
 
 def _hours(seconds: Any) -> str:
-    return f"{float(seconds) / 3600:.1f}" if isinstance(seconds, int | float) else "?"
+    return number(round(float(seconds) / 3600, 1)) if isinstance(seconds, int | float) else "?"
 
 
 def reason_text(reason: str, evidence: dict[str, Any]) -> str:
     """The reason of an alarm (or of its clearing) as a sentence in the current language."""
     values = evidence.get("values") or []
-    latest = _fmt(values[-1]) if values else "?"
-    limit = _fmt(evidence.get("limit", "?"))
-    per_hour = _fmt(round(evidence.get("per_hour", 0.0), 3))
+    latest = number(values[-1]) if values else "?"
+    limit = number(evidence.get("limit", "?"))
+    per_hour = number(round(evidence.get("per_hour", 0.0), 3))
     texts = {
         rules.Reason.ABOVE: _("The latest value %(latest)s is above %(limit)s."),
         rules.Reason.BELOW: _("The latest value %(latest)s is below %(limit)s."),

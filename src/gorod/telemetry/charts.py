@@ -25,10 +25,6 @@ def _label(moment: dt.datetime) -> str:
     return date_format(timezone.localtime(moment), "SHORT_DATETIME_FORMAT")
 
 
-def _number(value: float) -> str:
-    return f"{value:.6g}"
-
-
 def chart(
     *, key: str, title: str, unit: str, kind: str, times: list[dt.datetime], values: list[float]
 ) -> dict[str, Any]:
@@ -44,9 +40,9 @@ def chart(
             "count": len(values),
             "start": _label(times[0]),
             "end": _label(times[-1]),
-            "low": _number(low),
-            "high": _number(high),
-            "latest": _number(values[-1]),
+            "low": alarm_services.number(low),
+            "high": alarm_services.number(high),
+            "latest": alarm_services.number(values[-1]),
         }
     return {
         "id": chart_id,
@@ -58,7 +54,7 @@ def chart(
         "labels": [_label(t) for t in times],
         "values": values,
         "summary": summary,
-        "rows": [(_label(t), _number(v)) for t, v in zip(times, values, strict=True)],
+        "rows": [(_label(t), alarm_services.number(v)) for t, v in zip(times, values, strict=True)],
     }
 
 
