@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
+from gorod.portal.tiles import tiles_for
 from gorod.queues import services
 from gorod.queues.models import Ticket
 from tests.people.factories import CitizenFactory
@@ -97,3 +98,21 @@ def test_the_head_sees_figures_of_their_office_only(client: Client, hall: Hall) 
     assert answer.status_code == 200 and "<table" in answer.content.decode()
     client.force_login(clerk_of(office_create(), role="office_head").user)
     assert client.get(f"/queues/{hall.office.pk}/figures/").status_code == 403
+
+
+def test_the_counter_polls_its_line(client: Client, hall: Hall) -> None:
+    services.ticket_issue(office=hall.office, service=hall.b)
+    client.force_login(hall.clerk.user)
+    assert "B-001" in client.get(f"/queues/counters/{hall.one.pk}/waiting/").content.decode()
+    assert "B-001" not in client.get(f"/queues/counters/{hall.two.pk}/waiting/").content.decode()
+    client.force_login(clerk_of(office_create()).user)
+    assert client.get(f"/queues/counters/{hall.one.pk}/waiting/").status_code == 404
+
+
+def test_the_desk_shows_clerks_their_counter_and_heads_their_figures(db: None) -> None:
+    clerk = {t.url for t in tiles_for("official", role="registry_clerk")}
+    head = {t.url for t in tiles_for("official", role="office_head")}
+    public = {t.url for t in tiles_for("public")}
+    assert "/queues/counters/" in clerk and "/queues/my-office/" not in clerk
+    assert {"/queues/counters/", "/queues/my-office/"} <= head
+    assert "/queues/" in public

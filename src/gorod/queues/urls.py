@@ -16,5 +16,6 @@ urlpatterns = [
     path("ticket/<str:token>/cancel/", views.ticket_cancel, name="ticket-cancel"),
     path("counters/", views.counters, name="counters"),
     path("counters/<int:counter_id>/", views.counter, name="counter"),
+    path("counters/<int:counter_id>/waiting/", views.counter_waiting, name="counter-waiting"),
     path("my-office/", views.my_office, name="my-office"),
 ]

@@ -235,22 +235,30 @@ def counter(request: HttpRequest, counter_id: int) -> HttpResponse:
     transfer_to = selectors.services_of(office=found.office)
     if current is not None:
         transfer_to = transfer_to.exclude(pk=current.service_id)
-    offered = {s.pk for s in found.services.all()}
+    context = {
+        "counter": found,
+        "current": current,
+        "shift": selectors.shift_open_at(counter=found),
+        "transfer_to": transfer_to,
+    }
+    return render(request, "queues/counter.html", context | _waiting_context(found))
+
+
+def _waiting_context(counter: Counter) -> dict[str, Any]:
+    offered = {s.pk for s in counter.services.all()}
     waiting = selectors.tickets_waiting(
-        office=found.office, day=selectors.local_day(timezone.now())
+        office=counter.office, day=selectors.local_day(timezone.now())
     )
-    return render(
-        request,
-        "queues/counter.html",
-        {
-            "counter": found,
-            "current": current,
-            "shift": selectors.shift_open_at(counter=found),
-            "waiting": [t for t in waiting if t.service_id in offered],
-            "transfer_to": transfer_to,
-            "priorities": conf.priority_categories(),
-        },
-    )
+    return {"counter": counter, "waiting": [t for t in waiting if t.service_id in offered]}
+
+
+@login_required
+@require_GET
+def counter_waiting(request: HttpRequest, counter_id: int) -> HttpResponse:
+    """The line for the counter, polled by the counter screen."""
+    _clerk(request)
+    found = _counter(request, counter_id)
+    return render(request, "queues/_counter_waiting.html", _waiting_context(found))
 
 
 # --- the office head -------------------------------------------------------------------
