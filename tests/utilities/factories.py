@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+from collections.abc import Callable
 from decimal import Decimal
 
+import pyarrow as pa
 from django.utils import timezone
 
 from gorod.places.models import Apartment
@@ -73,4 +75,29 @@ def in_window(period: dt.date, day: int = 20) -> dt.datetime:
     """Noon Moscow time on ``day`` of ``period``'s month."""
     return dt.datetime.combine(
         period.replace(day=day), dt.time(12), tzinfo=timezone.get_current_timezone()
+    )
+
+
+def register_table(
+    meters: dict[Meter, Callable[[int], float]], *, start: dt.datetime, hours: int
+) -> pa.Table:
+    """Hourly register values (m³) of water meters in the telemetry table's shape, each
+    rising by ``litres(hour)`` litres an hour from 100 m³."""
+    ids, stamps, values, districts = [], [], [], []
+    for meter, litres in meters.items():
+        total = 100.0
+        for hour in range(hours):
+            total += litres(hour) / 1000
+            ids.append(meter.device_id)
+            stamps.append(start + dt.timedelta(hours=hour, minutes=59))
+            values.append(total)
+            districts.append(meter.apartment.building.district_id)
+    return pa.table(
+        {
+            "device_id": ids,
+            "metric": [RESOURCE_METRIC[Resource(m.resource)] for m in meters for _ in range(hours)],
+            "ts": pa.array(stamps, pa.timestamp("us", tz="UTC")),
+            "value": values,
+            "district_id": pa.array(districts, pa.int32()),
+        }
     )

@@ -13,7 +13,7 @@ from django.core.management import call_command
 from gorod.people.demo import CITIZEN_EMAIL, demo_accounts_create
 from gorod.people.models import Citizen
 from gorod.utilities.demo import HISTORY_MONTHS, demo_prepare
-from gorod.utilities.models import Alert, Bill, BillLine, Meter, Reading
+from gorod.utilities.models import Alert, Bill, BillLine, Forecast, Meter, Reading
 
 pytestmark = pytest.mark.django_db
 
@@ -46,6 +46,7 @@ def test_the_district_has_alerts_and_the_months_readings(city: Citizen) -> None:
     alerts = Alert.objects.filter(meter__apartment__building__district=district)
     assert alerts.filter(kind="leak").exists()
     assert Reading.objects.filter(source=Reading.Source.OPERATOR).exists()
+    assert Forecast.objects.filter(district=district).count() == 1
 
 
 def test_a_second_run_changes_nothing(city: Citizen) -> None:

@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from pathlib import Path
 
-import pyarrow as pa
 import pytest
 
 from gorod.people.models import Citizen
 from gorod.telemetry import table
 from gorod.utilities.models import Alert, Meter
 from gorod.utilities.scan import scan
-from tests.utilities.factories import meter_for
+from tests.utilities.factories import meter_for, register_table
 
 pytestmark = pytest.mark.django_db
 
@@ -26,27 +26,14 @@ def _household(hour: int) -> float:
     return {7: 40.0, 8: 25.0, 19: 30.0, 20: 45.0, 21: 20.0}.get(local, 0.0)
 
 
+def _with_leak(leak: float) -> Callable[[int], float]:
+    return lambda hour: _household(hour) + leak
+
+
 def _write(uri: str, meters: dict[Meter, float]) -> None:
-    """Register values each hour: the household's use plus a constant leak (l/h)."""
-    ids, stamps, values = [], [], []
-    for meter, leak in meters.items():
-        total = 100.0
-        for hour in range(DAYS * 24):
-            total += (_household(hour) + leak) / 1000
-            ids.append(meter.device_id)
-            stamps.append(START + dt.timedelta(hours=hour, minutes=59))
-            values.append(total)
-    table.append(
-        uri,
-        pa.table(
-            {
-                "device_id": ids,
-                "metric": ["water_cold_m3"] * len(ids),
-                "ts": pa.array(stamps, pa.timestamp("us", tz="UTC")),
-                "value": values,
-            }
-        ),
-    )
+    """The household's use plus a constant leak (l/h) on each meter."""
+    uses = {meter: _with_leak(leak) for meter, leak in meters.items()}
+    table.append(uri, register_table(uses, start=START, hours=DAYS * 24))
 
 
 def test_a_leak_is_found_once_with_its_evidence(resident: Citizen, tmp_path: Path) -> None:

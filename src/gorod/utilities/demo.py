@@ -1,6 +1,6 @@
 """The demo city's utilities: the demo family's meters with six months of history and bills,
-and water meters in their district whose last two weeks of hourly data, with a few leaks
-and a stuck meter in it, are in the telemetry table and scanned into alerts.
+and water meters in their district whose last five weeks of hourly data, with a few leaks
+and a stuck meter in it, are in the telemetry table, scanned into alerts and forecast.
 
 Run by ``gorod demo`` after the city is seeded and the demo accounts exist. Deterministic
 (``seed``), idempotent (nothing is done when the demo apartment has meters), and quick.
@@ -26,12 +26,14 @@ from gorod.telemetry import table
 from gorod.telemetry.models import Device
 from gorod.telemetry.services import DeviceSpec, device_type_ensure, devices_provision
 from gorod.utilities import conf, selectors, services
+from gorod.utilities.forecasts import forecasts_make
 from gorod.utilities.models import RESOURCE_METRIC, Meter, Resource, Tariff
 from gorod.utilities.scan import scan
 from gorod.utilities.vee import month_index, month_start
 
 HISTORY_MONTHS = 6
 SCAN_DAYS = 14
+DATA_DAYS = 35  # enough for the district's forecast (three weeks at least)
 DISTRICT_METERS = 40
 # Monthly use of the demo household (4 people): (low, high) per resource.
 HOUSEHOLD = {
@@ -144,21 +146,23 @@ def _family_history(citizen: Citizen, meters: list[Meter], rng: random.Random) -
 def _hourly_rows(
     meters: list[Meter], rng: random.Random, now: dt.datetime
 ) -> tuple[pa.Table, dict[str, Decimal]]:
-    """Two weeks of hourly register values (m³): households, three leaks, a stuck meter."""
-    start_hour = int(now.timestamp()) // 3600 - SCAN_DAYS * 24
+    """Five weeks of hourly register values (m³): households, three leaks in the last week,
+    a meter stuck for the last three days."""
+    hours = DATA_DAYS * 24
+    start_hour = int(now.timestamp()) // 3600 - hours
     leaks = {m.pk: rng.uniform(6, 15) for m in rng.sample(meters, 3)}
     stuck = {m.pk for m in rng.sample([m for m in meters if m.pk not in leaks], 1)}
     ids, stamps, values, districts, latest = [], [], [], [], {}
     for m in meters:
         total = float(m.initial_value)
         scale = rng.uniform(0.6, 1.6)
-        for h in range(SCAN_DAYS * 24):
+        for h in range(hours):
             hour = start_hour + h
             local = (hour + 3) % 24
             used = PROFILE[local] * scale * rng.uniform(0.5, 1.5) if PROFILE[local] else 0.0
-            if m.pk in leaks and h >= SCAN_DAYS * 24 // 2:
+            if m.pk in leaks and h >= hours - 7 * 24:
                 used += leaks[m.pk]
-            if m.pk in stuck and h >= SCAN_DAYS * 24 - 72:
+            if m.pk in stuck and h >= hours - 72:
                 used = 0.0
             total += used / 1000
             ids.append(m.device_id)
@@ -209,7 +213,11 @@ def _district(citizen: Citizen, rng: random.Random, stdout: Any) -> None:
     for m in meters[: len(meters) * 2 // 3]:
         services.reading_record(meter=m, period=period, value=latest[m.device_id], now=now)
     result = scan(days=SCAN_DAYS, now=now, district_id=district.pk)
-    stdout.write(f"utilities: {len(meters)} water meters in {district}, {result.created} alerts\n")
+    made = forecasts_make(district_ids=[district.pk], days=DATA_DAYS - 2, now=now).made
+    stdout.write(
+        f"utilities: {len(meters)} water meters in {district}, {result.created} alerts, "
+        f"{made} forecast\n"
+    )
 
 
 def demo_prepare(*, seed: int, stdout: Any) -> None:

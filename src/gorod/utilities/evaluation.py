@@ -131,6 +131,31 @@ def runs(
     ]
 
 
+def grid_runs(
+    meters: Sequence[str], first_hour: int, kinds: npt.NDArray[np.int64], names: Sequence[str]
+) -> list[Span]:
+    """Runs of one kind code along each row of a (meter, hour) grid starting at
+    ``first_hour``; ``names[code]`` names a non-zero code."""
+    change = np.ones(kinds.shape, dtype=np.bool_)
+    change[:, 1:] = kinds[:, 1:] != kinds[:, :-1]
+    rows, cols = np.nonzero(change)  # run starts, row by row
+    ends = np.empty_like(cols)
+    ends[:-1] = np.where(rows[1:] == rows[:-1], cols[1:], kinds.shape[1])
+    ends[-1:] = kinds.shape[1]
+    codes = kinds[rows, cols]
+    keep = codes > 0
+    return [
+        Span(meters[r], names[c], first_hour + a, first_hour + b - 1)
+        for r, c, a, b in zip(
+            rows[keep].tolist(),
+            codes[keep].tolist(),
+            cols[keep].tolist(),
+            ends[keep].tolist(),
+            strict=True,
+        )
+    ]
+
+
 TRUTH_COLUMNS = ("device_id", "kind", "start", "end")
 
 

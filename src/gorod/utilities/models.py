@@ -295,3 +295,41 @@ class Alert(models.Model):
         from gorod.utilities.reasons import alert_reason_text
 
         return alert_reason_text(self.reason)
+
+
+class Forecast(models.Model):
+    """A district's daily water use (m³) and the forecast made from it, for the operators."""
+
+    district = models.ForeignKey(
+        "places.District",
+        on_delete=models.CASCADE,
+        related_name="water_forecasts",
+        verbose_name=_("district"),
+    )
+    made_at = models.DateTimeField(_("made at"), auto_now_add=True)
+    # {"days": ["2026-03-01", ...], "m3": [...]}
+    history = models.JSONField(_("history"), default=dict)
+    # {"days": [...], "yhat": [...], "lo": [...], "hi": [...], "level": 80}
+    forecast = models.JSONField(_("forecast"), default=dict)
+
+    class Meta:
+        verbose_name = _("forecast")
+        verbose_name_plural = _("forecasts")
+        ordering = ["-made_at"]
+        indexes = [models.Index(fields=["district", "made_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.district} {self.made_at:%Y-%m-%d}"
+
+    @property
+    def rows(self) -> list[tuple[str, float, float, float]]:
+        ahead = self.forecast
+        return list(
+            zip(
+                ahead.get("days", []),
+                ahead.get("yhat", []),
+                ahead.get("lo", []),
+                ahead.get("hi", []),
+                strict=False,
+            )
+        )

@@ -20,7 +20,16 @@ from gorod.people.scope import restrict
 from gorod.places.models import Apartment
 from gorod.telemetry.models import DeviceState
 from gorod.utilities import conf
-from gorod.utilities.models import RESOURCE_METRIC, Alert, Bill, Meter, Reading, Resource, Tariff
+from gorod.utilities.models import (
+    RESOURCE_METRIC,
+    Alert,
+    Bill,
+    Forecast,
+    Meter,
+    Reading,
+    Resource,
+    Tariff,
+)
 from gorod.utilities.reasons import kind_label
 from gorod.utilities.vee import (
     DAYS_PER_MONTH,
@@ -328,3 +337,14 @@ def submission_stats(
             per_district.items(), key=lambda item: item[1]["apartment__building__district__name"]
         )
     ]
+
+
+def latest_forecasts(*, district_ids: list[int]) -> list[Forecast]:
+    """The newest forecast of each of the districts that has one."""
+    newest: dict[int, Forecast] = {}
+    for forecast in Forecast.objects.filter(district_id__in=district_ids).select_related(
+        "district"
+    ):
+        if forecast.district_id not in newest:
+            newest[forecast.district_id] = forecast
+    return sorted(newest.values(), key=lambda f: f.district.name)

@@ -20,7 +20,7 @@ from gorod.errors import ApplicationError
 from gorod.people.models import User
 from gorod.places.models import District
 from gorod.utilities import selectors, services
-from gorod.utilities.models import Alert, Meter, Reading
+from gorod.utilities.models import Alert, Forecast, Meter, Reading
 from gorod.utilities.reasons import evidence_label, kind_label
 
 ALERTS_PER_PAGE = 50
@@ -283,6 +283,25 @@ def alert(request: HttpRequest, alert_id: int) -> HttpResponse:
     )
 
 
+def _forecast_chart(forecast: Forecast) -> dict[str, Any]:
+    history, ahead = forecast.history, forecast.forecast
+    return {
+        "id": f"forecast-{forecast.pk}",
+        "title": forecast.district.name,
+        "unit": _("m³ a day"),
+        "labels": history.get("days", []) + ahead.get("days", []),
+        "history": history.get("m3", []),
+        "yhat": ahead.get("yhat", []),
+        "lo": ahead.get("lo", []),
+        "hi": ahead.get("hi", []),
+        "legend": {
+            "history": _("measured"),
+            "yhat": _("forecast"),
+            "band": _("%(level)s%% interval") % {"level": ahead.get("level", "")},
+        },
+    }
+
+
 @login_required
 @permission_required("utilities.view_alert", raise_exception=True)
 @require_GET
@@ -308,10 +327,12 @@ def districts(request: HttpRequest) -> HttpResponse:
         for d in boundaries
         if d["boundary"]
     ]
+    forecasts = selectors.latest_forecasts(district_ids=[r.district_id for r in rows])
     return render(
         request,
         "utilities/districts.html",
         {
+            "forecasts": [(f, _forecast_chart(f)) for f in forecasts],
             "rows": rows,
             "period": period,
             "map": {"type": "FeatureCollection", "features": features} if features else None,

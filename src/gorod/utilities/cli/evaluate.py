@@ -8,7 +8,7 @@ from argparse import ArgumentParser
 from pathlib import Path
 from typing import Any
 
-import pyarrow as pa
+import numpy as np
 import pyarrow.csv as pacsv
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext
@@ -21,9 +21,19 @@ from gorod.telemetry.simulation import (
     start_of_day,
     truth_table,
 )
+from gorod.utilities.anomalies import Grid, detect
 from gorod.utilities.cli.detect import read_or_fail
-from gorod.utilities.evaluation import Score, Span, hourly_score, truth_read
-from gorod.utilities.hourly import US_PER_HOUR, Hourly, HourlyError, hourly_check, hourly_detect
+from gorod.utilities.evaluation import (
+    KINDS,
+    Score,
+    Span,
+    evaluate,
+    grid_runs,
+    hourly_score,
+    reason_kinds,
+    truth_read,
+)
+from gorod.utilities.hourly import CHUNK_METERS, US_PER_HOUR, HourlyError, hourly_detect
 
 NAME = "evaluate"
 HELP = "precision, recall and F1 of the detectors per anomaly kind against a ground truth"
@@ -53,14 +63,22 @@ def add_arguments(parser: ArgumentParser) -> None:
 
 def simulated(
     *, devices: int, days: int, leaks: int, faults: int, seed: int, start: dt.date
-) -> tuple[Hourly, list[Event]]:
-    """A simulated city's water meters, hour by hour, with the anomalies injected in them."""
+) -> tuple[list[Span], list[Event]]:
+    """A simulated city's water meters scored in chunks straight from the simulator's
+    arrays (no file in between): the alert events and the anomalies injected."""
     fleet = fleet_make(devices, seed=seed)
     first = start_of_day(start)
     events = events_inject(fleet, start=first, days=days, leaks=leaks, faults=faults, seed=seed)
     simulator = Simulator(fleet, start=first, seed=seed, events=events)
-    table = pa.Table.from_batches(list(simulator.hourly_consumption(days)))
-    return hourly_check(table), events
+    litres, totals = simulator.water_hours(days)
+    meters = [fleet.device_ids[i] for i in fleet.of_kind(*simulator.water_kinds)]
+    grid = Grid(first_hour=int(first.timestamp()) // 3600)
+    alerts: list[Span] = []
+    for low in range(0, len(meters), CHUNK_METERS):
+        high = low + CHUNK_METERS
+        reasons = detect(litres[low:high].astype(np.float32), grid, totals=totals[low:high])
+        alerts += grid_runs(meters[low:high], grid.first_hour, reason_kinds(reasons), KINDS)
+    return alerts, events
 
 
 def spans(events: list[Event]) -> list[Span]:
@@ -88,7 +106,7 @@ def run(command: BaseCommand, **options: Any) -> None:
                 gettext("%(path)s: no such directory") % {"path": truth_path.parent}, returncode=2
             )
         try:
-            hourly, events = simulated(
+            alerts, events = simulated(
                 devices=options["simulate"],
                 days=options["days"],
                 leaks=options["leaks"],
@@ -99,14 +117,14 @@ def run(command: BaseCommand, **options: Any) -> None:
         except ValueError as exc:
             raise CommandError(str(exc), returncode=2) from exc
         pacsv.write_csv(truth_table(events), truth_path)
-        truth = spans(events)
+        scores = evaluate(spans(events), alerts)
     else:
         try:
             truth = truth_read(truth_path)
         except (HourlyError, OSError) as exc:
             raise CommandError(f"{truth_path}: {exc}", returncode=2) from exc
         hourly = read_or_fail(options["input"])
-    scores = hourly_score(hourly, hourly_detect(hourly), truth)
+        scores = hourly_score(hourly, hourly_detect(hourly), truth)
     report(command, scores, as_json=options["json"])
 
 

@@ -6,7 +6,25 @@
   var ACTUAL = "#1d4ed8";
   var ESTIMATED = "#b45309";
 
+  function pad(values, before, after) {
+    return new Array(before).fill(null).concat(values, new Array(after).fill(null));
+  }
+
+  function forecastSets(data) {
+    var past = data.history.length;
+    var ahead = data.yhat.length;
+    return [
+      { label: data.legend.history, data: pad(data.history, 0, ahead), borderColor: ACTUAL, pointRadius: 0, borderWidth: 2 },
+      { label: data.legend.yhat, data: pad(data.yhat, past, 0), borderColor: ESTIMATED, borderDash: [6, 4], pointRadius: 0, borderWidth: 2 },
+      { label: data.legend.band, data: pad(data.hi, past, 0), borderColor: "transparent", backgroundColor: "rgba(180, 83, 9, 0.18)", pointRadius: 0, fill: "+1" },
+      { label: data.legend.band, data: pad(data.lo, past, 0), borderColor: "transparent", pointRadius: 0, fill: false }
+    ];
+  }
+
   function datasetFor(data, kind) {
+    if (kind === "forecast") {
+      return forecastSets(data);
+    }
     if (kind === "line") {
       return [{ label: data.title, data: data.values, borderColor: ACTUAL, pointRadius: 0, borderWidth: 2 }];
     }
@@ -31,12 +49,12 @@
       var kind = canvas.dataset.kind || "bar";
       canvas.closest("figure").hidden = false;
       new window.Chart(canvas, {
-        type: kind,
+        type: kind === "forecast" ? "line" : kind,
         data: { labels: data.labels, datasets: datasetFor(data, kind) },
         options: {
           animation: false,
           maintainAspectRatio: false,
-          plugins: { legend: { display: false } },
+          plugins: { legend: { display: kind === "forecast" } },
           scales: { y: { beginAtZero: true, title: { display: Boolean(data.unit), text: data.unit } } }
         }
       });
