@@ -48,3 +48,29 @@ def test_concurrent_calls_never_share_a_ticket(hall: Hall) -> None:
     assert len(called) == len(set(called)) == CLERKS // 2
     assert Ticket.objects.filter(status=Ticket.Status.CALLED).count() == CLERKS // 2
     assert got.count(None) == CLERKS - CLERKS // 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_kiosks_at_once_never_give_the_same_number(hall: Hall) -> None:
+    if connection.vendor != "postgresql":
+        pytest.skip("real concurrency needs PostgreSQL")
+    barrier = threading.Barrier(CLERKS)
+    errors: list[BaseException] = []
+
+    def kiosk_takes() -> None:
+        try:
+            barrier.wait()
+            services.ticket_issue(office=hall.office, service=hall.a, now=at(0))
+        except BaseException as exc:
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=kiosk_takes) for _ in range(CLERKS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors
+    numbers = sorted(Ticket.objects.values_list("number", flat=True))
+    assert numbers == list(range(1, CLERKS + 1))

@@ -261,7 +261,7 @@ class Position:
 def ticket_position(*, ticket: Ticket, now: dt.datetime | None = None) -> Position:
     """How many are ahead of a waiting ticket and how long it should wait."""
     now = now or timezone.now()
-    office = Office.objects.get(pk=ticket.office_id)
+    office = ticket.office
     shared = sharing_services(office=office, service_id=ticket.service_id)
     waiting = [waiting_of(t) for t in tickets_waiting(office=office, day=ticket.day)]
     ahead = ahead_of(

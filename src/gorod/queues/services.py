@@ -58,8 +58,11 @@ def _next_number(office: Institution, day: dt.date, letter: str) -> int:
 def _ticket_create(
     *, office: Institution, service: QueueService, now: dt.datetime, **fields: Any
 ) -> Ticket:
-    """Insert with the next free number; two kiosks at once retry on the unique index."""
+    """Insert with the next free number. Kiosks of one office take numbers one at a time
+    (the office's row is locked on PostgreSQL); the unique index backs it, with a retry
+    where the database cannot lock rows (SQLite serialises writers instead)."""
     day = selectors.local_day(now)
+    Institution.objects.select_for_update().filter(pk=office.pk).values_list("pk").first()
     for _attempt in range(NUMBER_ATTEMPTS):
         try:
             with transaction.atomic():
