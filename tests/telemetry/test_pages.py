@@ -195,3 +195,14 @@ def test_the_status_page_adds_up_the_workers(here: Device) -> None:
     assert page.context["total_rate"] == pytest.approx(150.0)
     assert page.context["max_lag_s"] == 2.0
     assert [w["worker"] for w in page.context["workers"]] == ["w1", "w2"]
+
+
+def test_the_operators_desk_has_the_telemetry_tiles(here: Device) -> None:
+    desk = signed_in(device=here).get(reverse("portal:cabinet")).content.decode()
+    for name in ("telemetry:alarms", "telemetry:devices", "telemetry:status"):
+        assert f'href="{reverse(name)}"' in desk
+    citizen = Client()
+    citizen.force_login(CitizenFactory.create().user)
+    assert (
+        reverse("telemetry:alarms") not in citizen.get(reverse("portal:cabinet")).content.decode()
+    )
