@@ -132,18 +132,27 @@ def continuous_flow(litres: Floats, *, thresholds: Thresholds = DEFAULT) -> Bool
     return _trailing_count(flowing, window) >= window
 
 
-ByDay = tuple[Floats, int]
+@dataclass(frozen=True)
+class ByDay:
+    """A chunk reshaped to (meter, local day, hour of day), and what day detectors share."""
+
+    days: Floats  # NaN-padded at both ends
+    before: int  # the padding before column 0
+    used: Floats  # litres used: no data and backward steps as 0
+    seen: npt.NDArray[np.int64]  # days with data up to and including each day
 
 
 def _by_day(values: Floats, grid: Grid) -> ByDay:
-    """``values`` reshaped to (meter, local day, hour of day), padded with NaN at both ends;
-    returns it and the padding before column 0."""
+    """``values`` reshaped to (meter, local day, hour of day), padded with NaN at both ends."""
     before = grid.local_hour_of_first()
     meters, hours = values.shape
     days = -(-(before + hours) // HOURS_PER_DAY)
     padded = np.full((meters, days * HOURS_PER_DAY), np.nan, dtype=values.dtype)
     padded[:, before : before + hours] = values
-    return padded.reshape(meters, days, HOURS_PER_DAY), before
+    shaped = padded.reshape(meters, days, HOURS_PER_DAY)
+    used = _used(shaped)
+    seen = np.cumsum(~np.isnan(shaped).all(axis=2), axis=1, dtype=np.int64)
+    return ByDay(days=shaped, before=before, used=used, seen=seen)
 
 
 def _from_days(by_day: npt.NDArray[Any], before: int, hours: int) -> npt.NDArray[Any]:
@@ -155,7 +164,8 @@ def night_flow(
     litres: Floats, grid: Grid, *, thresholds: Thresholds = DEFAULT, by_day: ByDay | None = None
 ) -> Bools:
     """Flagged from the end of the third flowing night until a night without flow."""
-    days, before = by_day or _by_day(litres, grid)
+    view = by_day or _by_day(litres, grid)
+    days, before = view.days, view.before
     first, last = thresholds.night_hours
     flowing: Bools = np.all(days[:, :, first:last] >= thresholds.min_flow_litres, axis=2)
     nights = _run_length(flowing) >= thresholds.nights
@@ -245,13 +255,13 @@ def slowed(
 ) -> Bools:
     """Judged at each local midnight on the last ``slowed_days`` whole days, and held for the
     next day: all in days, so it costs little."""
-    days, before = by_day or _by_day(litres, grid)
-    filled = _used(days)
-    daily = filled.sum(axis=2, dtype=np.float64)
+    view = by_day or _by_day(litres, grid)
+    days, before = view.days, view.before
+    daily = view.used.sum(axis=2, dtype=np.float64)
     moving_daily = (days >= thresholds.min_flow_litres).sum(axis=2)
     span = thresholds.slowed_days
     baseline = _smooth(daily, 1.0 / thresholds.slowed_baseline_days)
-    seen = np.cumsum(~np.isnan(days).all(axis=2), axis=1)
+    seen = view.seen
     judged = np.zeros(daily.shape, dtype=np.bool_)  # on the days after the window
     if daily.shape[1] > span + 1:
         window = np.cumsum(daily, axis=1)
@@ -277,11 +287,11 @@ def above_profile(
     litres: Floats, grid: Grid, *, thresholds: Thresholds = DEFAULT, by_day: ByDay | None = None
 ) -> Bools:
     """An hour above mean + k × deviation of the same hour on EARLIER days, and the floor."""
-    days, before = by_day or _by_day(litres, grid)
-    filled = _used(days)
-    limit = _profile_limit(filled, 1.0 / thresholds.profile_days, thresholds.profile_deviations)
+    view = by_day or _by_day(litres, grid)
+    days, before = view.days, view.before
+    limit = _profile_limit(view.used, 1.0 / thresholds.profile_days, thresholds.profile_deviations)
     warm = thresholds.profile_warmup_days
-    seen = np.cumsum(~np.isnan(days).all(axis=2), axis=1)  # days with data up to each day
+    seen = view.seen
     limit[seen <= warm] = np.inf
     high = (days > limit) & (days > thresholds.profile_floor_litres)
     return _from_days(high, before, litres.shape[1])
@@ -368,7 +378,7 @@ FEATURES = ("daily_litres", "night_share", "zero_hour_share", "peak_hour_litres"
 
 def monthly_features(litres: Floats, grid: Grid) -> Floats:
     """Per meter, over the hours given (a month): the features :data:`FEATURES` name."""
-    days, _before = _by_day(litres, grid)
+    days = _by_day(litres, grid).days
     daily = np.nansum(days, axis=2)
     seen = ~np.isnan(days).all(axis=2)
     count = np.maximum(seen.sum(axis=1), 1)

@@ -23,6 +23,7 @@ import numpy as np
 
 from gorod.telemetry.simulation import Simulator, events_inject, fleet_make, start_of_day
 from gorod.utilities.anomalies import Grid, detect
+from gorod.utilities.hourly import CHUNK_METERS
 
 DAYS = 365
 START = dt.date(2026, 1, 1)
@@ -38,7 +39,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=[10_000, 100_000],
         help="meters scored, comma-separated (default 10000,100000)",
     )
-    parser.add_argument("--chunk", type=int, default=2000, help="meters per chunk (2000)")
+    parser.add_argument("--chunk", type=int, default=CHUNK_METERS, help="meters per chunk (500)")
     parser.add_argument("--days", type=int, default=DAYS, help="days of hourly data (365)")
     parser.add_argument("--workers", type=int, default=1, help="processes scoring chunks (1)")
     parser.add_argument("--seed", type=int, default=2026)
