@@ -217,12 +217,9 @@ def test_a_family_changes_and_withdraws_and_applies_again() -> None:
 
 
 def _groups(application: Application) -> dict[int, int]:
-    choices = list(application.choices.select_related("programme"))
-    application = Application.objects.select_related("child__apartment__building").get(
-        pk=application.pk
-    )
-    groups = selectors.priority_groups([application], choices)
-    return {c.programme_id: groups[c.pk] for c in choices}
+    source = selectors.round_input(round_=application.round, stage=selectors.Stage.FRESH)
+    [entry] = source.document["applicants"]
+    return {int(key[1:]): group for key, group in entry["priority"].items()}
 
 
 def test_priority_groups_come_from_territory_and_verified_rights() -> None:

@@ -6,6 +6,7 @@ import datetime as dt
 from typing import Annotated, Any, Literal
 
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema
 from ninja.errors import AuthenticationError
 from ninja.responses import Status
@@ -203,14 +204,14 @@ def _claims(items: list[ClaimIO]) -> list[services.ClaimIn]:
 def _round(round_id: int) -> Round:
     found = selectors.rounds_list().filter(pk=round_id).first()
     if found is None:
-        raise NotFound("No such round.", field="round_id")
+        raise NotFound(_("No such round."), field="round_id")
     return found
 
 
 def _child(user: User, child_id: int) -> Citizen:
     child = selectors.children_of(user).filter(pk=child_id).first()
     if child is None:
-        raise NotFound("No such child of yours.", field="child_id")
+        raise NotFound(_("No such child of yours."), field="child_id")
     return child
 
 
@@ -270,7 +271,7 @@ def application_submit(request: HttpRequest, payload: ApplicationIn) -> Status[A
 def _application(user: User, application_id: int) -> Application:
     found = selectors.application_get(user=user, application_id=application_id)
     if not selectors.is_guardian(user=user, child=found.child):
-        raise NotFound("No such application.", field="application")
+        raise NotFound(_("No such application."), field="application")
     return found
 
 
@@ -314,7 +315,7 @@ def _offer(user: User, offer_id: int) -> Offer:
         pk=offer_id, application__child__in=selectors.children_of(user)
     ).first()
     if offer is None:
-        raise NotFound("No such offer.", field="offer_id")
+        raise NotFound(_("No such offer."), field="offer_id")
     return offer
 
 

@@ -4,7 +4,6 @@ the admitted lists and demand against capacity."""
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -12,6 +11,7 @@ from typing import Any
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import Count, Prefetch, Q, QuerySet, Sum
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from gorod.education import rules
 from gorod.education.matching import Reason, rejection_reason
@@ -35,7 +35,7 @@ from gorod.places.models import District, Institution
 def round_get(*, round_id: int) -> Round:
     found = Round.objects.filter(pk=round_id).first()
     if found is None:
-        raise NotFound("No such round.", field="round")
+        raise NotFound(_("No such round."), field="round")
     return found
 
 
@@ -111,7 +111,7 @@ def applications_for(user: AbstractBaseUser | AnonymousUser) -> QuerySet[Applica
 def application_get(*, user: AbstractBaseUser | AnonymousUser, application_id: int) -> Application:
     found = applications_for(user).filter(pk=application_id).first()
     if found is None:
-        raise NotFound("No such application.", field="application")
+        raise NotFound(_("No such application."), field="application")
     return found
 
 
@@ -171,13 +171,13 @@ class RoundInput:
     round itself (groups as they are, ties broken by the seed's lottery)."""
 
 
-def _verified_rights(application_ids: Iterable[int]) -> dict[int, list[tuple[str, int | None]]]:
-    rights: dict[int, list[tuple[str, int | None]]] = defaultdict(list)
+def _verified_rights(applications: QuerySet[Application]) -> dict[int, set[tuple[str, int | None]]]:
+    rights: dict[int, set[tuple[str, int | None]]] = defaultdict(set)
     for application_id, category, institution_id in PriorityClaim.objects.filter(
-        application_id__in=list(application_ids),
+        application__in=applications.values("pk"),
         document_status=PriorityClaim.Document.VERIFIED,
     ).values_list("application_id", "category", "institution_id"):
-        rights[application_id].append((category, institution_id))
+        rights[application_id].add((category, institution_id))
     return rights
 
 
@@ -194,25 +194,37 @@ def _territories() -> tuple[set[tuple[int, int]], set[tuple[int, int]]]:
     return by_building, by_district
 
 
-def priority_groups(applications: list[Application], choices: list[Choice]) -> dict[int, int]:
+@dataclass(frozen=True)
+class _Choice:
+    pk: int
+    application: int
+    programme: int
+    institution: int
+    group: int | None
+    lottery: int | None
+
+
+def _priority_groups(applications: QuerySet[Application], choices: list[_Choice]) -> dict[int, int]:
     """Each choice's priority group (by choice id), from the child's home and verified rights."""
-    rights = _verified_rights(a.pk for a in applications)
+    rights = _verified_rights(applications)
     home = {
-        a.pk: (a.child.apartment.building_id, a.child.apartment.building.district_id)
-        if a.child.apartment
-        else (None, None)
-        for a in applications
+        pk: (building, district)
+        for pk, building, district in applications.values_list(
+            "pk", "child__apartment__building_id", "child__apartment__building__district_id"
+        )
     }
     by_building, by_district = _territories()
     groups = {}
     for choice in choices:
-        institution = choice.programme.institution_id
-        building, district = home[choice.application_id]
-        territory = (institution, building) in by_building or (institution, district) in by_district
+        building, district = home[choice.application]
+        territory = (choice.institution, building) in by_building or (
+            choice.institution,
+            district,
+        ) in by_district
         held = {
             category
-            for category, where in rights[choice.application_id]
-            if where is None or where == institution
+            for category, where in rights[choice.application]
+            if where is None or where == choice.institution
         }
         groups[choice.pk] = rules.priority_group(territory=territory, rights=held)
     return groups
@@ -235,52 +247,53 @@ def round_input(*, round_: Round, stage: Stage) -> RoundInput:
     ``WAITLIST``: those applications' active choices, each (group, lottery) packed into one
     strict group, so no lottery is drawn again.
     """
-    programmes = list(round_programmes(round_).order_by("pk"))
-    applications = Application.objects.filter(round=round_).select_related(
-        "child__apartment__building"
-    )
+    programmes = list(round_programmes(round_).order_by("pk").values_list("pk", "capacity"))
+    applications = Application.objects.filter(round=round_)
     if stage is Stage.FRESH:
         applications = applications.filter(status=Application.Status.SUBMITTED)
     else:
         applications = applications.filter(lottery__isnull=False)
-    listed = list(applications.order_by("pk"))
-    choices = Choice.objects.filter(application__in=[a.pk for a in listed]).select_related(
-        "programme"
-    )
+    listed = list(applications.order_by("pk").values_list("pk", flat=True))
+    choices = Choice.objects.filter(application__in=applications.values("pk"))
     if stage is Stage.WAITLIST:
         choices = choices.filter(active=True)
-    ordered = list(choices.order_by("application_id", "rank"))
+    ordered = [
+        _Choice(*row)
+        for row in choices.order_by("application_id", "rank").values_list(
+            "pk", "application_id", "programme_id", "programme__institution_id", "group", "lottery"
+        )
+    ]
     multiplier = 0
     if stage is Stage.FRESH:
-        groups = priority_groups(listed, ordered)
+        groups = _priority_groups(applications, ordered)
     elif stage is Stage.AS_RUN:
         groups = {c.pk: c.group or 0 for c in ordered}
     else:
         first = Run.objects.filter(round=round_, kind=Run.Kind.ROUND).order_by("pk").first()
         multiplier = (first.applicants if first else len(listed)) + 1
         groups = {c.pk: (c.group or 0) * multiplier + (c.lottery or 0) for c in ordered}
-    per_application: dict[int, list[Choice]] = defaultdict(list)
+    per_application: dict[int, list[_Choice]] = defaultdict(list)
     for choice in ordered:
-        per_application[choice.application_id].append(choice)
+        per_application[choice.application].append(choice)
     if stage is Stage.WAITLIST:
-        listed = [a for a in listed if per_application[a.pk]]
+        listed = [pk for pk in listed if per_application[pk]]
     document = {
-        "programmes": [{"id": f"p{p.pk}", "capacity": p.capacity} for p in programmes],
+        "programmes": [{"id": f"p{pk}", "capacity": capacity} for pk, capacity in programmes],
         "applicants": [
             {
-                "id": f"a{a.pk}",
-                "choices": [f"p{c.programme_id}" for c in per_application[a.pk]],
-                "priority": {f"p{c.programme_id}": groups[c.pk] for c in per_application[a.pk]},
+                "id": f"a{pk}",
+                "choices": [f"p{c.programme}" for c in per_application[pk]],
+                "priority": {f"p{c.programme}": groups[c.pk] for c in per_application[pk]},
             }
-            for a in listed
+            for pk in listed
         ],
         "tie_breaking": round_.tie_breaking,
         "seed": round_.seed if round_.seed is not None else 0,
     }
     return RoundInput(
         document=document,
-        applications=[a.pk for a in listed],
-        programmes=[p.pk for p in programmes],
+        applications=listed,
+        programmes=[pk for pk, _capacity in programmes],
         multiplier=multiplier,
     )
 
