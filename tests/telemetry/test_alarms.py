@@ -217,3 +217,23 @@ def test_the_command_evaluates_once_and_refuses_a_bad_interval(
     with pytest.raises(CommandError) as error:
         call_command("alarms", "evaluate", "--every", "0")
     assert error.value.returncode == 2
+
+
+def test_switching_a_rule_off_or_deactivating_a_device_clears_its_alarms() -> None:
+    kept, retired = DeviceFactory.create(), DeviceFactory.create()
+    tamper = rule("flag", "tamper", {})
+    noise = rule("flag", "tamper", {}, name="second opinion")
+    for device in (kept, retired):
+        send(device, "tamper", [1.0])
+    Rule.objects.exclude(pk__in=[tamper.pk, noise.pk]).update(is_active=False)
+    alarms_evaluate(now=NOW)
+    assert Alarm.objects.open().count() == 4
+    Device.objects.filter(pk=retired.pk).update(is_active=False)
+    Rule.objects.filter(pk=noise.pk).update(is_active=False)
+    alarms_evaluate(now=NOW)
+    still_open = Alarm.objects.open().get()
+    assert (still_open.rule, still_open.device) == (tamper, kept)
+    reasons = dict(
+        Alarm.objects.filter(status=Alarm.Status.CLEARED).values_list("rule_id", "clear_reason")
+    )
+    assert set(reasons.values()) == {"rule_off", "not_covered"}

@@ -39,6 +39,9 @@ from gorod.telemetry.metrics import METRICS
 from gorod.telemetry.models import Alarm, Device, DeviceState, DeviceType, Rule
 
 US_PER_S = rules.US_PER_S
+MANUAL = "manual"
+RULE_OFF = "rule_off"
+NOT_COVERED = "not_covered"
 # Day partitions may be local days: read one more on each side, the time filter is exact.
 DAY = dt.timedelta(days=1)
 
@@ -193,6 +196,10 @@ def alarms_evaluate(
     active = Rule.objects.filter(is_active=True).order_by("pk")
     if rule_ids is not None:
         active = active.filter(pk__in=list(rule_ids))
+    else:
+        for alarm in Alarm.objects.open().filter(rule__is_active=False):
+            alarm_resolve(alarm=alarm, reason=RULE_OFF, now=now)
+            result.cleared.append(alarm.pk)
     for rule in active:
         try:
             params = rules.parse(rule.kind, rule.params)
@@ -202,10 +209,10 @@ def alarms_evaluate(
         devices = devices_covered(rule)
         result.rules += 1
         result.devices += len(devices)
-        if not devices:
-            continue
         lookback = rules.history_s(params)
-        if lookback:
+        if not devices:
+            series = {}
+        elif lookback:
             start = now - dt.timedelta(seconds=lookback)
             series = _history(rule, devices, start=start, end=now)
         else:
@@ -240,7 +247,12 @@ def _apply(
             if raised is not None:
                 result.raised.append(raised.pk)
         elif verdict.status is rules.Status.CLEAR and alarm is not None:
-            alarm_resolve(alarm=alarm, verdict=verdict, now=now)
+            alarm_resolve(alarm=alarm, reason=verdict.reason.value, now=now)
+            result.cleared.append(alarm.pk)
+    covered = {device.pk for device in devices}
+    for device_id, alarm in open_alarms.items():
+        if device_id not in covered:  # deactivated, or no longer of the rule's type or district
+            alarm_resolve(alarm=alarm, reason=NOT_COVERED, now=now)
             result.cleared.append(alarm.pk)
 
 
@@ -264,14 +276,15 @@ def alarm_raise(
 
 
 @transaction.atomic
-def alarm_resolve(*, alarm: Alarm, verdict: rules.Verdict, now: dt.datetime) -> Alarm:
-    """Clear an open alarm because its rule no longer fires (no person acted)."""
+def alarm_resolve(*, alarm: Alarm, reason: str, now: dt.datetime) -> Alarm:
+    """Clear an open alarm because its rule no longer fires, was switched off, or no longer
+    covers the device (no person acted); ``reason`` says which."""
     locked = Alarm.objects.select_for_update().get(pk=alarm.pk)
     if locked.status == Alarm.Status.CLEARED:
         return locked
     locked.status = Alarm.Status.CLEARED
     locked.cleared_at = now
-    locked.clear_reason = verdict.reason.value
+    locked.clear_reason = reason
     locked.save(update_fields=["status", "cleared_at", "clear_reason"])
     return locked
 
@@ -321,7 +334,7 @@ def alarm_clear(*, alarm: Alarm, user: User, note: str = "") -> Alarm:
     locked.status = Alarm.Status.CLEARED
     locked.cleared_at = timezone.now()
     locked.cleared_by = user
-    locked.clear_reason = "manual"
+    locked.clear_reason = MANUAL
     locked.note = note
     locked.save(update_fields=["status", "cleared_at", "cleared_by", "clear_reason", "note"])
     return locked
@@ -400,7 +413,9 @@ def reason_text(reason: str, evidence: dict[str, Any]) -> str:
         rules.Reason.FLAG_UNSET: _("The flag is no longer raised."),
         rules.Reason.NO_DATA: _("No data."),
         rules.Reason.TOO_FEW: _("Too few readings to judge."),
-        "manual": _("Cleared by an operator."),
+        MANUAL: _("Cleared by an operator."),
+        RULE_OFF: _("The rule was switched off."),
+        NOT_COVERED: _("The rule no longer covers the device (deactivated or moved)."),
     }
     text = texts.get(reason, reason)
     return str(text) % {
