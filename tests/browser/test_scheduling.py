@@ -10,7 +10,7 @@ import pytest
 
 from gorod.scheduling.models import Booking
 from tests.browser.helpers import assert_accessible, sign_in, use_language
-from tests.people.factories import CitizenFactory, account, child_of
+from tests.people.factories import CitizenFactory, OfficialFactory, account, child_of
 from tests.scheduling.factories import ServiceFactory, counter, slots_for
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -52,3 +52,21 @@ def test_a_parent_books_a_visit_for_a_child(
     page.goto("/scheduling/")
     assert booking.code in page.locator("main").inner_text()
     assert_accessible(page, output_dir, f"{shot}-8-bookings")
+
+
+def test_a_clerks_appointments_page_is_accessible(
+    page: Any, live_server: Any, output_dir: Path
+) -> None:
+    service = ServiceFactory.create(name="Государственная регистрация рождения")
+    desk = counter(service=service)
+    slot = slots_for(desk)[2]
+    parent = CitizenFactory.create()
+    Booking.objects.create(
+        slot=slot, citizen=parent, service=service, status="booked", code="K7M2QX"
+    )
+    clerk = OfficialFactory.create(institution=desk.institution)
+    sign_in(page, live_server.url, clerk.user)
+
+    page.goto(f"/scheduling/office/?day={slot.start.astimezone().date().isoformat()}")
+    assert "K7M2QX" in page.locator("main").inner_text()
+    assert_accessible(page, output_dir, "scheduling-office-day")

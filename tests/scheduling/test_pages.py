@@ -6,7 +6,7 @@ import pytest
 from django.test import Client
 
 from gorod.scheduling.models import Booking
-from tests.people.factories import CitizenFactory, account, child_of
+from tests.people.factories import CitizenFactory, OfficialFactory, account, child_of
 from tests.scheduling.conftest import Office
 
 pytestmark = pytest.mark.django_db
@@ -140,3 +140,24 @@ def test_someone_elses_booking_page_is_a_404(client: Client, office: Office) -> 
 
 def test_the_pages_need_sign_in(client: Client) -> None:
     assert client.get("/scheduling/").status_code == 302
+
+
+def test_a_clerk_sees_the_days_appointments_at_their_office(client: Client, office: Office) -> None:
+    booking = Booking.objects.create(
+        slot=office.slots[0],
+        citizen=office.citizen,
+        service=office.service,
+        status="booked",
+        code="CLERK1",
+    )
+    clerk = OfficialFactory.create(institution=office.resource.institution)
+    other = OfficialFactory.create()
+    day = office.slots[0].start.astimezone().date().isoformat()
+    client.force_login(clerk.user)
+    page = client.get(f"/scheduling/office/?day={day}").content.decode()
+    assert booking.code in page
+    assert office.citizen.full_name in page
+    client.force_login(other.user)
+    assert booking.code not in client.get(f"/scheduling/office/?day={day}").content.decode()
+    client.force_login(account(office.citizen))
+    assert client.get("/scheduling/office/").status_code == 403

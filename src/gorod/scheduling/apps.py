@@ -16,6 +16,14 @@ class SchedulingConfig(AppConfig):
             ),
         },
     ]
+    official_tiles = [
+        {
+            "title": _("Appointments"),
+            "url_name": "scheduling:office",
+            "description": _("Who is booked at your office, day by day."),
+            "roles": ["registry_clerk", "office_head"],
+        },
+    ]
     # The back office: clerks look at their office's bookings; office heads keep its calendars.
     role_permissions = {
         "registry_clerk": [

@@ -183,3 +183,19 @@ def free_days(
         .order_by("day")
     )
     return [(row["day"], row["free"]) for row in counted]
+
+
+def bookings_on_day(*, institution: Institution, day: dt.date) -> QuerySet[Booking]:
+    """The day's bookings at an institution, by time (the back office's appointment list)."""
+    zone = timezone.get_current_timezone()
+    start = dt.datetime.combine(day, dt.time(), tzinfo=zone)
+    return (
+        _bookings()
+        .filter(
+            slot__resource__institution=institution,
+            slot__start__gte=start,
+            slot__start__lt=start + dt.timedelta(days=1),
+        )
+        .exclude(status__in=["proposed", "entered-in-error"])
+        .order_by("slot__start", "slot__resource__name")
+    )

@@ -25,7 +25,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from gorod.errors import ApplicationError, Conflict, NotFound
 from gorod.people.models import Citizen, User
-from gorod.people.scope import citizens_acted_for
+from gorod.people.scope import citizens_acted_for, official_for
 from gorod.places.models import Institution
 from gorod.scheduling import selectors, services
 from gorod.scheduling.forms import CancelForm, SlotChoiceForm
@@ -242,3 +242,26 @@ def book(request: HttpRequest) -> HttpResponse:
             messages.error(request, _("Choose a time and who the visit is for."))
     context = _flow_context(step, user) | {"nearest": nearest, "form": form}
     return render(request, "scheduling/book.html", context, status=400 if form.errors else 200)
+
+
+@login_required
+@require_GET
+def office_day(request: HttpRequest) -> HttpResponse:
+    """An office's appointments for a day, for its clerks and its head."""
+    official = official_for(request.user)
+    if official is None or official.institution is None:
+        raise PermissionDenied
+    day = _day(request) or timezone.localdate()
+    bookings = list(selectors.bookings_on_day(institution=official.institution, day=day))
+    link = reverse("scheduling:office")
+    return render(
+        request,
+        "scheduling/office.html",
+        {
+            "institution": official.institution,
+            "day": day,
+            "bookings": bookings,
+            "previous": f"{link}?day={day - dt.timedelta(days=1)}",
+            "next": f"{link}?day={day + dt.timedelta(days=1)}",
+        },
+    )
