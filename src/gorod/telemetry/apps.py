@@ -19,6 +19,8 @@ class TelemetryConfig(AppConfig):
     name = "gorod.telemetry"
     label = "telemetry"
     verbose_name = _("Telemetry")
+    demo_prepare = "gorod.telemetry.demo.demo_prepare"
+    demo_children = "gorod.telemetry.demo.demo_children"
 
     official_tiles = [
         {

@@ -329,34 +329,39 @@ def publish_parallel(
 # --- sections -----------------------------------------------------------------------------
 
 
+def _say(text: str) -> None:
+    print(f"[ingest bench] {text}", file=sys.stderr, flush=True)
+
+
 def _mqtt(
     running: Stage, *, prefix: str, readings: int, per_message: int, options: dict[str, Any]
 ) -> dict[str, Any]:
+    _say(f"MQTT, {per_message} readings per message: registering devices")
     devices = running.provision(prefix, options["devices"])
     before = running.count()
     batch_messages = max(1, options["batch_readings"] // per_message)
     workers = [
         running.worker_start(
-            f"bench-{prefix}-{n}",
+            # The same ids in every section: a stopped worker's session stays in the shared
+            # group and keeps receiving its share until that worker comes back.
+            f"bench-{n}",
             f"--batch-messages={batch_messages}",
             "--batch-ms=200",
             f"--receive-maximum={min(65535, max(100, 4 * batch_messages))}",
         )
         for n in range(options["workers"])
     ]
-    for _n in workers:
-        time.sleep(0.1)
-    time.sleep(3)  # each worker has connected and subscribed
+    _say(f"{len(workers)} workers subscribed; publishing")
     messages = readings // per_message
-    with contextlib.ExitStack():
-        started = publish_parallel(
-            running.broker,
-            devices,
-            messages=messages,
-            per_message=per_message,
-            processes=options["publishers"],
-        )
-        stored = running.wait_for(before + messages * per_message, timeout=options["timeout"])
+    started = publish_parallel(
+        running.broker,
+        devices,
+        messages=messages,
+        per_message=per_message,
+        processes=options["publishers"],
+    )
+    _say("published; waiting for the table")
+    stored = running.wait_for(before + messages * per_message, timeout=options["timeout"])
     elapsed = time.time() - started
     running.workers_stop()
     return {
@@ -420,6 +425,7 @@ def _post(url: str, bodies: Sequence[tuple[bytes, str]], start_at: float) -> Non
 
 
 def _http(running: Stage, *, kind: str, options: dict[str, Any]) -> dict[str, Any]:
+    _say(f"HTTP {kind}: registering devices, starting gunicorn")
     devices = running.provision(f"h{kind[0]}", options["devices"])
     port = free_port()
     # S603: our own interpreter and arguments.
@@ -526,6 +532,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(**options: Any) -> dict[str, Any]:
     figures: dict[str, Any] = {"cpus": os.cpu_count()}
     sections = options["sections"]
+    _say("preparing a database, a table and a private Mosquitto")
     with stage(prefix="gorod_bench_ingest") as running:
         figures["database"] = "postgresql" if running.env.get("DATABASE_URL") else "sqlite"
         if "mqtt-batched" in sections:

@@ -52,6 +52,8 @@ def main(argv: list[str] | None = None) -> None:
     if not 1 <= arguments.port <= 65535:
         parser.error("--port must be a number from 1 to 65535")
     logging.basicConfig(level=logging.WARNING)
+    # Children waiting for the broker probe its port; amqtt logs each probe as a broken client.
+    logging.getLogger("amqtt.broker").setLevel(logging.CRITICAL)
     asyncio.run(serve(host=arguments.host, port=arguments.port))
 
 

@@ -31,6 +31,7 @@ LIMITS: dict[str, tuple[float, float]] = {
     "batch_ms": (1, 60_000),
     "receive_maximum": (1, 65_535),
     "stats_seconds": (0.1, 3600),
+    "session_expiry": (1, 2**32 - 1),
 }
 
 
@@ -87,6 +88,11 @@ class Command(BaseCommand):
             "--receive-maximum", default="4000", help="unacknowledged messages in flight"
         )
         parser.add_argument("--stats-seconds", default="10", help="statistics window")
+        parser.add_argument(
+            "--session-expiry",
+            default=str(7 * 24 * 3600),
+            help="seconds the broker keeps this worker's session and messages while it is away",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         client_id = options["id"] or f"gorod-ingest-{socket.gethostname()}"
@@ -102,6 +108,7 @@ class Command(BaseCommand):
             batch_seconds=_number(options, "batch_ms") / 1000,
             receive_maximum=int(_number(options, "receive_maximum")),
             stats_seconds=_number(options, "stats_seconds"),
+            session_expiry=int(_number(options, "session_expiry")),
         )
         logging.basicConfig(
             level=logging.INFO if options["verbosity"] > 1 else logging.WARNING,
