@@ -13,7 +13,7 @@ import pytest
 from django.urls import reverse
 
 from gorod.people.models import Citizen, Official
-from gorod.utilities.models import Alert, Meter, Reading, Resource
+from gorod.utilities.models import Alert, Forecast, Meter, Reading, Resource
 from gorod.utilities.services import alert_raise
 from gorod.utilities.vee import month_index, month_start
 from tests.browser.helpers import assert_accessible, sign_in, use_language
@@ -121,8 +121,22 @@ def test_the_districts_map_is_accessible(
     page: Any, live_server: Any, output_dir: Path, home: tuple[Citizen, Meter], language: str
 ) -> None:
     operator, _alert = _operator_with_alert(home[1])
+    days = [dt.date(2026, 3, 1) + dt.timedelta(days=n) for n in range(58)]
+    weekly = [10.0 + 3 * (n % 7 >= 5) for n in range(58)]
+    Forecast.objects.create(
+        district=operator.district,
+        history={"days": [d.isoformat() for d in days[:28]], "m3": weekly[:28]},
+        forecast={
+            "days": [d.isoformat() for d in days[28:]],
+            "yhat": weekly[28:],
+            "lo": [v - 1.5 for v in weekly[28:]],
+            "hi": [v + 1.5 for v in weekly[28:]],
+            "level": 80,
+        },
+    )
     sign_in(page, live_server.url, operator.user)
     use_language(page, live_server.url, language)
     page.goto(reverse("utilities:districts"))
     page.locator("#districts-map .leaflet-interactive").first.wait_for()
+    page.locator("canvas[data-kind=forecast]").wait_for()
     assert_accessible(page, output_dir, f"utilities-districts-{language}")

@@ -54,7 +54,13 @@
         options: {
           animation: false,
           maintainAspectRatio: false,
-          plugins: { legend: { display: kind === "forecast" } },
+          plugins: {
+            legend: {
+              display: kind === "forecast",
+              // The band is drawn by two datasets; name it once.
+              labels: { filter: function (item) { return item.datasetIndex !== 3; } }
+            }
+          },
           scales: { y: { beginAtZero: true, title: { display: Boolean(data.unit), text: data.unit } } }
         }
       });
