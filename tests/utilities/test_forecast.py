@@ -117,3 +117,33 @@ def test_bad_input_is_exit_2(tmp_path: Path, args: list[str], message: str) -> N
     assert refused.value.returncode == 2
     assert message in str(refused.value)
     assert not (tmp_path / "f.csv").exists()
+
+
+@pytest.mark.django_db
+def test_the_command_forecasts_from_the_telemetry_table(tmp_path: Path) -> None:
+    from django.test import override_settings
+
+    from gorod.telemetry.ingest import registry
+    from tests.places.factories import ApartmentFactory, BuildingFactory
+
+    building = BuildingFactory.create()
+    for _ in range(12):
+        ApartmentFactory.create(building=building)
+    with override_settings(GOROD_TELEMETRY_TABLE=str(tmp_path / "table")):
+        registry.clear()
+        call_command(
+            "simulate",
+            *("--devices", "12", "--days", "26", "--via", "table", "--provision"),
+            stdout=StringIO(),
+        )
+        out = StringIO()
+        call_command(
+            "utilities",
+            *("forecast", "--from-table", "--level", "building", "--history", "23"),
+            *("--output", str(tmp_path / "f.csv"), "--horizon", "7"),
+            stdout=out,
+        )
+        registry.clear()
+    written = pd.read_csv(tmp_path / "f.csv")
+    assert written["unique_id"].tolist() == [f"building-{building.pk}"] * 7
+    assert (written["yhat"] > 0).all()
