@@ -14,11 +14,10 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import math
 import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -113,11 +112,59 @@ class Rejection:
 
 
 @dataclass
-class Batch:
-    """Valid readings (``READINGS_SCHEMA``) and what was refused."""
+class Chunk:
+    """The readings of one message, read but not validated yet."""
 
-    readings: pa.Table = field(default_factory=READINGS_SCHEMA.empty_table)
-    rejections: list[Rejection] = field(default_factory=list)
+    device_ids: pa.Array  # string, one per reading
+    metrics: pa.Array  # string
+    ts: pa.Array  # int64 epoch microseconds, null where the time could not be read
+    values: np.ndarray[Any, np.dtype[np.float64]]
+    topic: str = ""
+    gateway_id: str | None = None
+    snippet: Callable[[int], str] = lambda row: ""
+
+    def __len__(self) -> int:
+        return len(self.device_ids)
+
+
+class Batch:
+    """Valid readings (``READINGS_SCHEMA``) and what was refused.
+
+    Readings parsed from messages are validated when first looked at, all chunks of a batch
+    at once, so merging the batches of many messages (a worker's micro-batch) costs one
+    validation, not one per message.
+    """
+
+    def __init__(
+        self,
+        readings: pa.Table | None = None,
+        rejections: list[Rejection] | None = None,
+        *,
+        chunks: list[Chunk] | None = None,
+    ) -> None:
+        self._readings = READINGS_SCHEMA.empty_table() if readings is None else readings
+        self._rejections = list(rejections or [])
+        self._chunks = [c for c in chunks or [] if len(c)]
+
+    def _resolve(self) -> None:
+        if not self._chunks:
+            return
+        chunks, self._chunks = self._chunks, []
+        readings, rejections = _validate(chunks)
+        if len(self._readings):
+            readings = pa.concat_tables([self._readings, readings])
+        self._readings = readings
+        self._rejections.extend(rejections)
+
+    @property
+    def readings(self) -> pa.Table:
+        self._resolve()
+        return self._readings
+
+    @property
+    def rejections(self) -> list[Rejection]:
+        self._resolve()
+        return self._rejections
 
     @property
     def rejected(self) -> int:
@@ -130,10 +177,11 @@ class Batch:
     @classmethod
     def merge(cls, batches: Iterable[Batch]) -> Batch:
         parts = list(batches)
-        tables = [b.readings for b in parts if len(b.readings)]
+        tables = [b._readings for b in parts if len(b._readings)]
         return cls(
-            readings=pa.concat_tables(tables) if tables else READINGS_SCHEMA.empty_table(),
-            rejections=[r for b in parts for r in b.rejections],
+            readings=pa.concat_tables(tables) if tables else None,
+            rejections=[r for b in parts for r in b._rejections],
+            chunks=[c for b in parts for c in b._chunks],
         )
 
 
@@ -300,7 +348,7 @@ def parse_device_message(
                 _snippet(payload),
             )
         )
-    return _parse_items([(device_id, item) for item in readings], topic=topic)
+    return _parse_items(pa.repeat(pa.scalar(device_id), len(readings)), readings, topic=topic)
 
 
 def parse_gateway_message(
@@ -329,114 +377,154 @@ def parse_gateway_message(
                 _snippet(payload),
             )
         )
-    pairs: list[tuple[str, Any]] = []
+    ids: list[str] = []
+    items: list[Any] = []
     rejections: list[Rejection] = []
-    for device_id, items in devices.items():
-        if not isinstance(items, list):
+    for device_id, readings in devices.items():
+        if not isinstance(readings, list):
             rejections.append(
                 Rejection(BAD_SHAPE, "expected a list of readings", device_id, topic, "")
             )
             continue
-        pairs.extend((device_id, item) for item in items)
-    batch = _parse_items(pairs, topic=topic, gateway_id=gateway_id)
-    batch.rejections[:0] = rejections
+        ids.extend([device_id] * len(readings))
+        items.extend(readings)
+    batch = _parse_items(pa.array(ids, pa.string()), items, topic=topic, gateway_id=gateway_id)
+    batch._rejections[:0] = rejections
     return batch
 
 
-def _epoch_us(ts: Any) -> int | None:
-    """Epoch milliseconds (a number) as epoch microseconds; None if not a usable number."""
-    if isinstance(ts, bool) or not isinstance(ts, int | float):
-        return None
-    millis = float(ts)
-    if not math.isfinite(millis) or abs(millis) > 1e14:
-        return None
-    return round(millis * 1000)
+_MS_LIMIT = 1e14
+"""Epoch milliseconds beyond this (the year 5138) are not a time."""
 
 
-def _iso_us(texts: list[str]) -> list[int | None]:
-    """ISO 8601 times with a zone as epoch microseconds (None where not one)."""
-    if not texts:
-        return []
+def _ms_to_us(millis: np.ndarray[Any, np.dtype[np.float64]]) -> pa.Array:
+    """Epoch milliseconds → epoch microseconds, null where not a usable number."""
+    with np.errstate(invalid="ignore"):
+        usable = np.isfinite(millis) & (np.abs(millis) <= _MS_LIMIT)
+    micros = np.round(np.where(usable, millis, 0.0) * 1000).astype(np.int64)
+    return pa.array(micros, pa.int64(), mask=~usable)
+
+
+def _iso_us(texts: list[str]) -> pa.Array:
+    """ISO 8601 times with a zone as epoch microseconds (null where not one)."""
     try:
         parsed = pc.cast(pa.array(texts, pa.string()), pa.timestamp("us", tz="UTC"))
-        return parsed.cast(pa.int64()).to_pylist()  # type: ignore[no-any-return]
+        return parsed.cast(pa.int64())
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
         pass
     out: list[int | None] = []
+    epoch = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
     for text in texts:
         try:
             moment = dt.datetime.fromisoformat(text)
         except ValueError:
             out.append(None)
             continue
-        if moment.tzinfo is None:
-            out.append(None)
-        else:
-            delta = moment - dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
-            out.append(delta // dt.timedelta(microseconds=1))
-    return out
+        out.append(None if moment.tzinfo is None else (moment - epoch) // _MICROSECOND)
+    return pa.array(out, pa.int64())
+
+
+_MICROSECOND = dt.timedelta(microseconds=1)
+_NUMBER = {int, float}
+
+
+def _stamps(stamps: list[Any]) -> pa.Array | None:
+    """Times all of one kind (texts, or numbers) as epoch µs; None for a mixture."""
+    kinds = set(map(type, stamps))
+    if kinds <= {str}:
+        return _iso_us(stamps)
+    if kinds <= _NUMBER:
+        try:
+            return _ms_to_us(np.asarray(stamps, dtype=np.float64))
+        except OverflowError:
+            return None
+    return None
+
+
+def _fast_columns(items: list[Any]) -> tuple[pa.Array, pa.Array, Any] | None:
+    """(metrics, ts, values) of well-formed readings, read column by column; None if any
+    reading is not well formed (then :func:`_slow_columns` finds which)."""
+    try:
+        metrics = [item["metric"] for item in items]
+        stamps = [item["ts"] for item in items]
+        values = [item["value"] for item in items]
+    except (KeyError, TypeError, IndexError):
+        return None
+    if not set(map(type, metrics)) <= {str} or not set(map(type, values)) <= _NUMBER:
+        return None
+    ts = _stamps(stamps)
+    if ts is None:
+        return None
+    try:
+        numbers = np.asarray(values, dtype=np.float64)
+    except OverflowError:
+        return None
+    return pa.array(metrics, pa.string()), ts, numbers
+
+
+def _well_formed(item: Any) -> bool:
+    if not isinstance(item, dict):
+        return False
+    metric, ts, value = item.get("metric"), item.get("ts"), item.get("value")
+    if type(metric) is not str or type(value) not in _NUMBER:
+        return False
+    if type(ts) is not str and type(ts) not in _NUMBER:
+        return False
+    # Integers beyond 64 bits are not meter values or times.
+    return all(type(x) is not int or abs(x) < 2**63 for x in (value, ts))
 
 
 def _parse_items(
-    pairs: Sequence[tuple[str, Any]], *, topic: str, gateway_id: str | None = None
+    device_ids: pa.Array, items: list[Any], *, topic: str, gateway_id: str | None = None
 ) -> Batch:
-    """JSON readings (device id, item) → columns, then :func:`validate`."""
-    device_ids: list[str] = []
-    metrics: list[str] = []
-    values: list[float] = []
-    stamps: list[int | None] = []
-    kept: list[Any] = []
-    text_positions: list[int] = []
-    texts: list[str] = []
-    bad: dict[str, list[Any]] = {}
-    for device_id, item in pairs:
-        if not isinstance(item, dict):
-            bad.setdefault(device_id, []).append(item)
-            continue
-        metric, ts, value = item.get("metric"), item.get("ts"), item.get("value")
-        if (
-            not isinstance(metric, str)
-            or isinstance(value, bool)
-            or not isinstance(value, int | float)
-            or not isinstance(ts, str | int | float)
-            or isinstance(ts, bool)
+    """JSON readings (with the device id of each) → a chunk to validate, and the items that
+    are not readings at all (``bad_type``)."""
+    rejections: list[Rejection] = []
+    columns = _fast_columns(items)
+    if columns is None:
+        good = [_well_formed(item) for item in items]
+        bad: dict[str, list[Any]] = {}
+        for device_id, item, ok in zip(device_ids.to_pylist(), items, good, strict=True):
+            if not ok:
+                bad.setdefault(device_id, []).append(item)
+        rejections = [
+            Rejection(
+                BAD_TYPE,
+                'a reading is {"metric": text, "ts": ISO 8601 text or epoch ms, "value": number}',
+                device_id,
+                topic,
+                _snippet(found[0]),
+                len(found),
+            )
+            for device_id, found in bad.items()
+        ]
+        keep = [i for i, ok in enumerate(good) if ok]
+        items = [items[i] for i in keep]
+        device_ids = device_ids.take(pa.array(keep, pa.int64()))
+        metrics = pa.array([item["metric"] for item in items], pa.string())
+        stamps = [item["ts"] for item in items]
+        texts = [i for i, t in enumerate(stamps) if type(t) is str]
+        ts_values: list[int | None] = [
+            None if type(t) is str else _ms_to_us(np.array([float(t)]))[0].as_py() for t in stamps
+        ]
+        for position, micros in zip(
+            texts, _iso_us([stamps[i] for i in texts]).to_pylist(), strict=True
         ):
-            bad.setdefault(device_id, []).append(item)
-            continue
-        if isinstance(ts, str):
-            text_positions.append(len(stamps))
-            texts.append(ts)
-            stamps.append(None)
-        else:
-            stamps.append(_epoch_us(ts))
-        device_ids.append(device_id)
-        metrics.append(metric)
-        values.append(float(value))
-        kept.append(item)
-    for position, micros in zip(text_positions, _iso_us(texts), strict=True):
-        stamps[position] = micros
-    rejections = [
-        Rejection(
-            BAD_TYPE,
-            'a reading is {"metric": text, "ts": ISO 8601 text or epoch ms, "value": number}',
-            device_id,
-            topic,
-            _snippet(items[0]),
-            len(items),
-        )
-        for device_id, items in bad.items()
-    ]
-    batch = validate(
-        device_ids=pa.array(device_ids, pa.string()),
-        metrics=pa.array(metrics, pa.string()),
-        ts=pa.array(stamps, pa.int64()),
-        values=np.asarray(values, dtype=np.float64),
+            ts_values[position] = micros
+        ts = pa.array(ts_values, pa.int64())
+        values = np.asarray([float(item["value"]) for item in items], dtype=np.float64)
+    else:
+        metrics, ts, values = columns
+    chunk = Chunk(
+        device_ids=device_ids,
+        metrics=metrics,
+        ts=ts,
+        values=values,
         topic=topic,
         gateway_id=gateway_id,
-        snippet=lambda row: _snippet(kept[row]),
+        snippet=lambda row: _snippet(items[row]),
     )
-    batch.rejections[:0] = rejections
-    return batch
+    return Batch(rejections=rejections, chunks=[chunk])
 
 
 def parse_table(
@@ -454,7 +542,7 @@ def parse_table(
         raise ValueError(name)
     n = len(data)
     if device_id:
-        ids = pa.array([device_id] * n, pa.string()) if n else pa.array([], pa.string())
+        ids = pa.repeat(pa.scalar(device_id), n)
     else:
         ids = _column(data, "device_id", pa.string())
     ts_column = data["ts"]
@@ -468,14 +556,16 @@ def parse_table(
         raise ValueError("ts")
     if not (pa.types.is_floating(data["value"].type) or pa.types.is_integer(data["value"].type)):
         raise ValueError("value")
-    values = data["value"].cast(pa.float64()).to_numpy(zero_copy_only=False)
+    values = np.asarray(
+        data["value"].cast(pa.float64()).to_numpy(zero_copy_only=False), dtype=np.float64
+    )
     metrics = _column(data, "metric", pa.string())
     ts_array = ts.combine_chunks() if isinstance(ts, pa.ChunkedArray) else ts
-    return validate(
+    chunk = Chunk(
         device_ids=ids,
         metrics=metrics,
         ts=ts_array,
-        values=np.asarray(values, dtype=np.float64),
+        values=values,
         topic=topic,
         gateway_id=gateway_id,
         snippet=lambda row: _snippet(
@@ -487,6 +577,7 @@ def parse_table(
             }
         ),
     )
+    return Batch(chunks=[chunk])
 
 
 def _column(data: pa.Table, name: str, kind: pa.DataType) -> pa.Array:
@@ -503,40 +594,31 @@ def _column(data: pa.Table, name: str, kind: pa.DataType) -> pa.Array:
 # --- validation -------------------------------------------------------------------------
 
 
-def validate(
-    *,
-    device_ids: pa.Array,
-    metrics: pa.Array,
-    ts: pa.Array,
-    values: np.ndarray[Any, np.dtype[np.float64]],
-    topic: str = "",
-    gateway_id: str | None = None,
-    snippet: Callable[[int], str] = lambda row: "",
-    now: dt.datetime | None = None,
-) -> Batch:
-    """Check every reading at once; the first failing check (``REASONS`` order) is the reason.
+def _validate(
+    chunks: Sequence[Chunk], *, now: dt.datetime | None = None
+) -> tuple[pa.Table, list[Rejection]]:
+    """Check every reading of ``chunks`` at once; the first failing check (``REASONS``
+    order) is a reading's reason. Returns the valid readings and the rejections."""
+    device_ids = pa.concat_arrays([c.device_ids.cast(pa.string()) for c in chunks])
+    metrics = pa.concat_arrays([c.metrics for c in chunks])
+    ts = pa.concat_arrays([c.ts for c in chunks])
+    values = np.concatenate([c.values for c in chunks])
+    sizes = np.array([len(c) for c in chunks])
+    offsets = np.concatenate([[0], np.cumsum(sizes)])
+    n = int(offsets[-1])
 
-    ``ts`` holds epoch microseconds (null where the time could not be read).
-    """
-    n = len(device_ids)
-    if n == 0:
-        return Batch()
     unique = pc.unique(device_ids)
     index = pc.index_in(device_ids, value_set=unique).to_numpy(zero_copy_only=False)
-    entries = registry.lookup(unique.to_pylist())
-    gateway = registry.lookup([gateway_id])[gateway_id] if gateway_id else None
-    gateway_ok = gateway is not None and gateway.is_active and gateway.is_gateway
-    per_device = [entries[d] for d in unique.to_pylist()]
+    names = unique.to_pylist()
+    gateway_ids = sorted({c.gateway_id for c in chunks if c.gateway_id})
+    entries = registry.lookup(names + gateway_ids)
+    per_device = [entries[d] for d in names]
     known = np.array([e is not None for e in per_device])
     active = np.array([e is not None and e.is_active for e in per_device])
-    linked = np.array(
-        [
-            gateway_id is None or (gateway_ok and e is not None and e.gateway_id == gateway_id)
-            for e in per_device
-        ]
-    )
+    linked = _linked(chunks, offsets, index, per_device, entries)
     district = np.array([e.district_id if e else 0 for e in per_device], dtype=np.int32)
-    building = [e.building_id if e else None for e in per_device]
+    building = np.array([e.building_id or 0 if e else 0 for e in per_device], dtype=np.int64)
+    has_building = np.array([e is not None and e.building_id is not None for e in per_device])
 
     metric_index = pc.index_in(metrics, value_set=_METRIC_ARRAY).fill_null(-1).to_numpy()
     known_metric = metric_index >= 0
@@ -547,9 +629,8 @@ def validate(
     allowed = known_metric & allowed_matrix[index, safe_metric]
 
     finite = np.isfinite(values)
-    low, high = _METRIC_MIN[safe_metric], _METRIC_MAX[safe_metric]
     with np.errstate(invalid="ignore"):
-        in_range = (values >= low) & (values <= high)
+        in_range = (values >= _METRIC_MIN[safe_metric]) & (values <= _METRIC_MAX[safe_metric])
     ts_valid = ~np.asarray(ts.is_null().to_numpy(zero_copy_only=False), dtype=bool)
     micros = ts.fill_null(0).to_numpy(zero_copy_only=False).astype(np.int64)
     moment = now or timezone.now()
@@ -559,7 +640,7 @@ def validate(
         (BAD_TIME, ~ts_valid),
         (UNKNOWN_DEVICE, ~known[index]),
         (INACTIVE_DEVICE, ~active[index]),
-        (NOT_LINKED, ~linked[index]),
+        (NOT_LINKED, ~linked),
         (UNKNOWN_METRIC, ~known_metric),
         (METRIC_NOT_ALLOWED, ~allowed),
         (NOT_FINITE, ~finite),
@@ -577,28 +658,50 @@ def validate(
                     reason=reason,
                     mask=newly,
                     index=index,
-                    unique=unique,
-                    topic=topic,
-                    snippet=snippet,
+                    names=names,
+                    chunks=chunks,
+                    offsets=offsets,
                 )
             )
             refused |= newly
-    keep = np.nonzero(~refused)[0]
-    take = pa.array(keep, pa.int64())
+    keep = None if not refused.any() else np.nonzero(~refused)[0]
+    columns = {"device_id": device_ids, "metric": metrics}
+    if keep is not None:
+        take = pa.array(keep, pa.int64())
+        columns = {name: column.take(take) for name, column in columns.items()}
+        micros, values, index = micros[keep], values[keep], index[keep]
     readings = pa.table(
         {
-            "device_id": device_ids.take(take),
-            "metric": metrics.take(take),
-            "ts": pa.array(micros[keep], pa.int64()).cast(pa.timestamp("us", tz="UTC")),
-            "value": pa.array(values[keep], pa.float64()),
-            "district_id": pa.array(district[index[keep]], pa.int32()),
-            "building_id": pa.array([building[i] for i in index[keep]], pa.int64())
-            if any(b is None for b in building)
-            else pa.array(np.asarray(building, dtype=np.int64)[index[keep]], pa.int64()),
+            **columns,
+            "ts": pa.array(micros, pa.int64()).cast(pa.timestamp("us", tz="UTC")),
+            "value": pa.array(values, pa.float64()),
+            "district_id": pa.array(district[index], pa.int32()),
+            "building_id": pa.array(building[index], pa.int64(), mask=~has_building[index]),
         },
         schema=READINGS_SCHEMA,
     )
-    return Batch(readings=readings, rejections=rejections)
+    return readings, rejections
+
+
+def _linked(
+    chunks: Sequence[Chunk],
+    offsets: np.ndarray[Any, np.dtype[np.int64]],
+    index: np.ndarray[Any, np.dtype[np.int64]],
+    per_device: list[Registered | None],
+    entries: dict[str, Registered | None],
+) -> np.ndarray[Any, np.dtype[np.bool_]]:
+    """Per reading: sent by the device itself, or by an active gateway it is linked to."""
+    linked = np.ones(int(offsets[-1]), dtype=bool)
+    if not any(c.gateway_id for c in chunks):
+        return linked
+    device_gateway = np.array([e.gateway_id if e else None for e in per_device], dtype=object)
+    for chunk, start, end in zip(chunks, offsets[:-1], offsets[1:], strict=True):
+        if chunk.gateway_id is None:
+            continue
+        gateway = entries.get(chunk.gateway_id)
+        usable = gateway is not None and gateway.is_active and gateway.is_gateway
+        linked[start:end] = usable & (device_gateway[index[start:end]] == chunk.gateway_id)
+    return linked
 
 
 def _group(
@@ -606,41 +709,58 @@ def _group(
     reason: str,
     mask: np.ndarray[Any, np.dtype[np.bool_]],
     index: np.ndarray[Any, np.dtype[np.int64]],
-    unique: pa.Array,
-    topic: str,
-    snippet: Callable[[int], str],
+    names: list[str],
+    chunks: Sequence[Chunk],
+    offsets: np.ndarray[Any, np.dtype[np.int64]],
 ) -> list[Rejection]:
+    """One rejection per chunk (message) and device, with the first item as the snippet."""
     rows = np.nonzero(mask)[0]
-    groups, first, counts = np.unique(index[rows], return_index=True, return_counts=True)
-    return [
-        Rejection(
-            reason,
-            _ROW_MESSAGES[reason],
-            str(unique[int(group)].as_py()),
-            topic,
-            snippet(int(rows[start])),
-            int(count),
+    chunk_of = np.searchsorted(offsets, rows, side="right") - 1
+    keys = chunk_of.astype(np.int64) * (len(names) + 1) + index[rows]
+    _groups, first, counts = np.unique(keys, return_index=True, return_counts=True)
+    out = []
+    for start, count in zip(first, counts, strict=True):
+        row = int(rows[start])
+        chunk = chunks[int(chunk_of[start])]
+        out.append(
+            Rejection(
+                reason,
+                _ROW_MESSAGES[reason],
+                names[int(index[row])],
+                chunk.topic,
+                chunk.snippet(row - int(offsets[int(chunk_of[start])])),
+                int(count),
+            )
         )
-        for group, start, count in zip(groups, first, counts, strict=True)
-    ]
+    return out
 
 
 # --- storing ----------------------------------------------------------------------------
 
 
-def deduplicate(readings: pa.Table) -> pa.Table:
-    """One row per (device, metric, ts): a reading delivered twice in a batch is kept once."""
-    if len(readings) < 2:
-        return readings
-    keys = readings.group_by(list(table.KEY)).aggregate([])
-    if len(keys) == len(readings):
-        return readings
-    return (
-        readings.group_by(list(table.KEY), use_threads=False)
-        .aggregate([(name, "first") for name in readings.column_names if name not in table.KEY])
-        .rename_columns([*table.KEY, *(n for n in readings.column_names if n not in table.KEY)])
-        .select(readings.column_names)
-    )
+def _codes(column: pa.Array | pa.ChunkedArray) -> np.ndarray[Any, np.dtype[np.int64]]:
+    encoded = pc.dictionary_encode(column)
+    if isinstance(encoded, pa.ChunkedArray):
+        encoded = encoded.combine_chunks()
+    return np.asarray(encoded.indices.to_numpy(zero_copy_only=False), dtype=np.int64)
+
+
+def sort_and_deduplicate(readings: pa.Table) -> tuple[pa.Table, pa.Table]:
+    """The readings sorted by device, metric and time with each (device, metric, ts) once,
+    and the newest reading of each (device, metric)."""
+    if len(readings) == 0:
+        return readings, readings
+    devices, metrics = _codes(readings["device_id"]), _codes(readings["metric"])
+    key = devices * (int(metrics.max()) + 1) + metrics
+    ts = np.asarray(readings["ts"].cast(pa.int64()).to_numpy(), dtype=np.int64)
+    order = np.lexsort((ts, key))
+    key, ts = key[order], ts[order]
+    same_key = key[1:] == key[:-1]
+    first_copy = np.ones(len(order), dtype=bool)
+    first_copy[1:] = ~(same_key & (ts[1:] == ts[:-1]))
+    newest = np.ones(len(order), dtype=bool)
+    newest[:-1] = ~same_key
+    return readings.take(order[first_copy]), readings.take(order[newest])
 
 
 def store(batch: Batch, *, source: str, received_at: dt.datetime | None = None) -> StoreResult:
@@ -652,34 +772,23 @@ def store(batch: Batch, *, source: str, received_at: dt.datetime | None = None) 
     duplicates, which every query counts once.
     """
     now = received_at or timezone.now()
-    readings = deduplicate(batch.readings)
+    readings, latest = sort_and_deduplicate(batch.readings)
     duplicates = len(batch.readings) - len(readings)
     table.append(conf.table_uri(), readings)
     with transaction.atomic():
-        _states_upsert(readings)
-        _last_seen_update(readings, now)
+        _states_upsert(latest)
+        _last_seen_update(latest, now)
         _dead_letters_create(batch.rejections, source=source, received_at=now)
     return StoreResult(accepted=len(readings), rejected=batch.rejected, duplicates=duplicates)
 
 
-def _latest(readings: pa.Table) -> pa.Table:
-    """The newest reading of each (device, metric) in the batch."""
-    ordered = readings.select(["device_id", "metric", "ts", "value"]).sort_by(
-        [("device_id", "ascending"), ("metric", "ascending"), ("ts", "descending")]
-    )
-    return ordered.group_by(["device_id", "metric"], use_threads=False).aggregate(
-        [("ts", "first"), ("value", "first")]
-    )
-
-
-def _states_upsert(readings: pa.Table) -> None:
-    if not len(readings):
+def _states_upsert(latest: pa.Table) -> None:
+    if not len(latest):
         return
-    latest = _latest(readings)
     ids = latest["device_id"].to_pylist()
     metrics = latest["metric"].to_pylist()
-    stamps = latest["ts_first"].to_pylist()
-    values = latest["value_first"].to_pylist()
+    stamps = latest["ts"].to_pylist()
+    values = latest["value"].to_pylist()
     state = "telemetry_devicestate"
     if connection.vendor == "postgresql":
         sql = (
@@ -702,12 +811,20 @@ def _states_upsert(readings: pa.Table) -> None:
         cursor.executemany(sql, rows)
 
 
-def _last_seen_update(readings: pa.Table, now: dt.datetime) -> None:
-    if not len(readings):
-        return
-    ids = pc.unique(readings["device_id"]).to_pylist()
-    for start in range(0, len(ids), 5000):
-        Device.objects.filter(id__in=ids[start : start + 5000]).update(last_seen_at=now)
+LAST_SEEN_CHUNK = 500
+
+
+def _last_seen_update(latest: pa.Table, now: dt.datetime) -> None:
+    ids = pc.unique(latest["device_id"]).to_pylist() if len(latest) else []
+    stamp = connection.ops.adapt_datetimefield_value(now)
+    with connection.cursor() as cursor:
+        for start in range(0, len(ids), LAST_SEEN_CHUNK):
+            part = ids[start : start + LAST_SEEN_CHUNK]
+            marks = ", ".join(["%s"] * len(part))
+            cursor.execute(
+                f"UPDATE telemetry_device SET last_seen_at = %s WHERE id IN ({marks})",  # noqa: S608
+                [stamp, *part],
+            )
 
 
 def _dead_letters_create(
