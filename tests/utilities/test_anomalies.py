@@ -55,10 +55,10 @@ def test_stuck_after_two_still_days_of_a_meter_that_was_used() -> None:
     litres = household()
     litres[0, 240:] = 0.0
     still_since = int(np.flatnonzero(litres[0])[-1]) + 1
-    flagged = anomalies.stuck(litres)[0]
+    flagged = anomalies.stuck(litres, GRID)[0]
     assert int(np.flatnonzero(flagged)[0]) == still_since + 47
     never_used = np.zeros((1, DAYS * 24))
-    assert not anomalies.stuck(never_used).any()
+    assert not anomalies.stuck(never_used, GRID).any()
 
 
 def test_decreasing_totals_are_flagged_at_once() -> None:

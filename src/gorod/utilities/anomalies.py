@@ -113,9 +113,20 @@ class Grid:
 def _trailing_count(flags: Bools, window: int) -> npt.NDArray[np.int32]:
     """How many of the last ``window`` hours (this one included) are flagged."""
     sums = np.cumsum(flags, axis=1, dtype=np.int32)
-    out = sums.copy()
-    out[:, window:] -= sums[:, :-window]
+    out = np.empty_like(sums)
+    out[:, :window] = sums[:, :window]
+    np.subtract(sums[:, window:], sums[:, :-window], out=out[:, window:])
     return out
+
+
+def _held(flags: Bools, hours: int) -> Bools:
+    """Flagged, or flagged within the last ``hours`` hours; only rows with a flag do work
+    (most meters have none)."""
+    rows = np.flatnonzero(flags.any(axis=1))
+    held = np.zeros(flags.shape, dtype=np.bool_)
+    if rows.size:
+        held[rows] = _trailing_count(flags[rows], hours) > 0
+    return held
 
 
 def _run_length(flags: Bools) -> npt.NDArray[np.int64]:
@@ -190,13 +201,23 @@ def repeat(litres: Floats, *, thresholds: Thresholds = DEFAULT) -> Bools:
     same[:, 1:] = (litres[:, 1:] == litres[:, :-1]) & (litres[:, 1:] >= 1.0)
     repeating = _runs_of_at_least(same, thresholds.repeat_hours - 1)
     # Held for a day: the flow the repeats leave in the trailing windows is theirs, not a leak.
-    return _trailing_count(repeating, thresholds.repeat_hold_hours) > 0
+    return _held(repeating, thresholds.repeat_hold_hours)
 
 
-def stuck(litres: Floats, *, thresholds: Thresholds = DEFAULT) -> Bools:
+def stuck(
+    litres: Floats, grid: Grid, *, thresholds: Thresholds = DEFAULT, by_day: ByDay | None = None
+) -> Bools:
     """No flow for ``stuck_hours`` while the week before the still spell saw real use."""
     length = thresholds.stuck_hours
-    flagged = _runs_of_at_least(litres == 0.0, length)
+    flagged = np.zeros(litres.shape, dtype=np.bool_)
+    if length >= 2 * HOURS_PER_DAY - 1:  # such a spell holds a whole still local day
+        view = by_day or _by_day(litres, grid)
+        candidates = np.flatnonzero((view.days == 0.0).all(axis=2).any(axis=1))
+    else:
+        candidates = np.arange(litres.shape[0])
+    if not candidates.size:
+        return flagged
+    flagged[candidates] = _runs_of_at_least(litres[candidates] == 0.0, length)
     rows, cols = np.nonzero(flagged)
     if not rows.size:
         return flagged
@@ -221,7 +242,7 @@ def decreasing(
     backwards = litres < -thresholds.min_flow_litres
     if totals is not None:
         backwards[:, 1:] |= totals[:, 1:] < totals[:, :-1] - thresholds.min_flow_litres
-    return _trailing_count(backwards, thresholds.decreasing_hold_hours) > 0
+    return _held(backwards, thresholds.decreasing_hold_hours)
 
 
 def _smooth(days: Floats, alpha: float) -> Floats:
@@ -312,7 +333,7 @@ def detect(
         (Reason.CONTINUOUS_FLOW, continuous_flow(litres, thresholds=thresholds)),
         (Reason.ABOVE_PROFILE, above_profile(litres, grid, thresholds=thresholds, by_day=by_day)),
         (Reason.SLOWED, slowed(litres, grid, thresholds=thresholds, by_day=by_day)),
-        (Reason.STUCK, stuck(litres, thresholds=thresholds)),
+        (Reason.STUCK, stuck(litres, grid, thresholds=thresholds, by_day=by_day)),
         (Reason.REPEAT, repeat(litres, thresholds=thresholds)),
         (Reason.DECREASING, decreasing(litres, totals, thresholds=thresholds)),
     )
