@@ -165,6 +165,7 @@ def test_the_alarm_page_shows_the_reason_and_the_evidence(here: Device) -> None:
     )[0]
     assert json.loads(data)["values"] == [1.0]
     assert page.context["reason"] in html
+    assert [value for _label, value in page.context["facts"]] == ["1"]  # the flag compared
 
 
 def test_dead_letters_by_scope(here: Device) -> None:

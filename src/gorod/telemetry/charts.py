@@ -128,5 +128,34 @@ def evidence_chart(alarm: Alarm) -> dict[str, Any]:
     )
 
 
+def evidence_facts(alarm: Alarm) -> list[tuple[str, str]]:
+    """The figures a rule compared, besides the readings, as (label, value) in words."""
+    labels = {
+        "limit": _("Limit"),
+        "clear_value": _("Clears past"),
+        "per_hour": _("Change per hour"),
+        "held_s": _("Held, hours"),
+        "duration_s": _("Needed, hours"),
+        "silent_s": _("Silent, hours"),
+        "after_s": _("Allowed silence, hours"),
+        "last_ts": _("Last reading"),
+        "flag": _("Flag value"),
+    }
+    facts = []
+    for key, label in labels.items():
+        value = (alarm.evidence or {}).get(key)
+        if value is None:
+            continue
+        if key.endswith("_s"):
+            shown = alarm_services.number(round(float(value) / 3600, 2))
+        elif key == "last_ts":
+            moment = parse_datetime(str(value))
+            shown = _label(moment) if moment else str(value)
+        else:
+            shown = alarm_services.number(value)
+        facts.append((str(label), shown))
+    return facts
+
+
 def reason(alarm: Alarm) -> str:
     return alarm_services.reason_text(alarm.reason, alarm.evidence or {})

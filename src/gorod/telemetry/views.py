@@ -220,6 +220,7 @@ def alarm(request: HttpRequest, alarm_id: int) -> HttpResponse:
         if found.clear_reason
         else "",
         "chart": charts.evidence_chart(found),
+        "facts": charts.evidence_facts(found),
         "may_act": user.has_perm("telemetry.change_alarm"),
     }
     return render(request, "telemetry/alarm.html", context)
