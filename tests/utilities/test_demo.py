@@ -12,6 +12,8 @@ from django.core.management import call_command
 
 from gorod.people.demo import CITIZEN_EMAIL, demo_accounts_create
 from gorod.people.models import Citizen
+from gorod.telemetry.demo import demo_prepare as telemetry_demo_prepare
+from gorod.telemetry.models import DeviceState
 from gorod.utilities.demo import HISTORY_MONTHS, demo_prepare
 from gorod.utilities.models import Alert, Bill, BillLine, Forecast, Meter, Reading
 
@@ -25,14 +27,19 @@ def city(settings: Any, tmp_path: Path) -> Citizen:
         "seed", "--citizens", "250", "--no-boundaries", "--no-demo-accounts", stdout=StringIO()
     )
     demo_accounts_create()
+    telemetry_demo_prepare(seed=2026, stdout=StringIO())  # as gorod demo: telemetry first
     demo_prepare(seed=2026, stdout=StringIO())
     return Citizen.objects.get(user__email=CITIZEN_EMAIL)
 
 
 def test_the_family_has_meters_history_and_bills(city: Citizen) -> None:
     meters = Meter.objects.filter(apartment=city.apartment)
-    assert meters.count() == 4
-    assert meters.filter(is_smart=True).count() == 2
+    assert meters.count() == 5
+    assert meters.filter(is_smart=True).count() == 3
+    states = DeviceState.objects.filter(device__meter__in=meters)
+    assert states.count() == 5
+    fleet = meters.filter(device__gateway__isnull=False)
+    assert sorted(fleet.values_list("resource", flat=True)) == ["heat", "water_cold", "water_hot"]
     bills = Bill.objects.filter(apartment=city.apartment)
     assert bills.count() == HISTORY_MONTHS
     kinds = set(BillLine.objects.filter(bill__in=bills).values_list("kind", flat=True))

@@ -5,7 +5,8 @@ and a stuck meter in it, are in the telemetry table, scanned into alerts and for
 Run by ``gorod demo`` after the city is seeded and the demo accounts exist. Deterministic
 (``seed``), idempotent (nothing is done when the demo apartment has meters), and quick.
 Meters are devices: the demo family's reuse the telemetry demo fleet's devices of their
-apartment when there are any, the others are provisioned here.
+apartment when there are any (water and heat), the others are provisioned here; each
+register's value now becomes its device's latest state, so the live fleet goes on from it.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from gorod.people.models import Citizen, User
 from gorod.places.models import Apartment
 from gorod.telemetry import conf as telemetry_conf
 from gorod.telemetry import table
-from gorod.telemetry.models import Device
+from gorod.telemetry.models import Device, DeviceState
 from gorod.telemetry.services import DeviceSpec, device_type_ensure, devices_provision
 from gorod.utilities import conf, selectors, services
 from gorod.utilities.forecasts import forecasts_make
@@ -39,10 +40,11 @@ DISTRICT_METERS = 40
 HOUSEHOLD = {
     Resource.WATER_COLD: (14.0, 19.0),
     Resource.WATER_HOT: (9.0, 13.0),
+    Resource.HEAT: (0.9, 1.5),
     Resource.POWER_DAY: (190.0, 260.0),
     Resource.POWER_NIGHT: (80.0, 120.0),
 }
-SMART = {Resource.POWER_DAY, Resource.POWER_NIGHT}
+SMART = {Resource.HEAT, Resource.POWER_DAY, Resource.POWER_NIGHT}
 # Hourly litres of a household by local hour: quiet nights, morning and evening peaks.
 PROFILE = [0, 0, 0, 0, 0, 0, 8, 35, 30, 10, 6, 5, 8, 6, 5, 6, 8, 12, 20, 30, 28, 18, 10, 3]
 
@@ -140,6 +142,22 @@ def _family_history(citizen: Citizen, meters: list[Meter], rng: random.Random) -
             smart_values=smart,
             result=result,
             now=_in_window(period, min(last + 1, 28)),
+        )
+    _latest_states(meters, totals, rng)
+
+
+def _latest_states(meters: list[Meter], totals: dict[int, Decimal], rng: random.Random) -> None:
+    """Each register's value now (this month's use so far on top of the history), as the
+    device's latest state: smart meters show it, and the live demo fleet goes on from it."""
+    now = timezone.now()
+    share = Decimal(selectors.today().day) / Decimal(31)
+    for m in meters:
+        low, high = HOUSEHOLD[Resource(m.resource)]
+        value = totals[m.pk] + Decimal(str(round(rng.uniform(low, high), 3))) * share
+        DeviceState.objects.update_or_create(
+            device_id=m.device_id,
+            metric=RESOURCE_METRIC[Resource(m.resource)],
+            defaults={"ts": now, "value": float(round(value, 3))},
         )
 
 
