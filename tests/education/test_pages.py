@@ -198,3 +198,14 @@ def test_an_officer_of_another_district_cannot_review_the_claim(client: Client) 
 def test_a_citizen_may_not_open_the_claims_desk(client: Client) -> None:
     response = _as(client, account(CitizenFactory.create())).get(reverse("education:claims"))
     assert response.status_code == 403
+
+
+def test_an_empty_form_is_refused_naming_the_first_choice(client: Client) -> None:
+    parent, child = _family()
+    round_ = RoundFactory.create()
+    ProgrammeFactory.create()
+    url = reverse("education:apply-form", args=[child.pk, round_.pk])
+    response = _as(client, account(parent), "en").post(url, {})
+    assert response.status_code == 400
+    assert "This field is required." in response.content.decode()
+    assert not Application.objects.exists()

@@ -100,7 +100,7 @@ def apply_form(request: HttpRequest, child_id: int, round_id: int) -> HttpRespon
     programmes.sort(key=lambda p: (p.institution_id not in territory, str(p.institution), p.name))
     initial = ApplicationForm.initial_for(existing) if existing else None
     form = ApplicationForm(
-        request.POST or None,
+        request.POST if request.method == "POST" else None,
         initial=initial,
         programmes=programmes,
         territory=territory,
