@@ -94,13 +94,15 @@ def bookings_of(*, user: AbstractBaseUser | AnonymousUser, current: bool) -> Que
     return bookings.filter(coming) if current else bookings.exclude(coming).reverse()
 
 
-def bookings_active_count(*, citizen_id: int, service: Service, exclude: int | None = None) -> int:
-    active = Booking.objects.filter(
-        citizen_id=citizen_id, service=service, status__in=["pending", "booked"]
-    ).exclude(status="pending", hold_expires_at__lte=timezone.now())
-    if exclude is not None:
-        active = active.exclude(pk=exclude)
-    return active.count()
+def bookings_active_count(*, citizen_id: int, service: Service) -> int:
+    """A citizen's live holds and coming bookings for a service."""
+    return (
+        Booking.objects.filter(
+            citizen_id=citizen_id, service=service, status__in=["pending", "booked"]
+        )
+        .exclude(status="pending", hold_expires_at__lte=timezone.now())
+        .count()
+    )
 
 
 def slot_is_taken(*, slot: Slot) -> bool:

@@ -165,7 +165,7 @@ def _own(booking: Booking, by_user: User) -> None:
         raise NotFound(_("No such booking."), field="booking_id")
 
 
-def _slot_checks(*, slot: Slot, citizen: Citizen, service: Service, now: dt.datetime) -> None:
+def _slot_checks(*, slot: Slot, service: Service, now: dt.datetime) -> None:
     if not service.is_active:
         raise ApplicationError(_("This service is not on offer."), field="service_id")
     if slot.start <= now:
@@ -176,11 +176,11 @@ def _slot_checks(*, slot: Slot, citizen: Citizen, service: Service, now: dt.date
         raise ApplicationError(_("This slot is not for the chosen service."), field="slot_id")
 
 
-def _limit_check(*, citizen: Citizen, service: Service, exclude: int | None = None) -> None:
+def _limit_check(*, citizen: Citizen, service: Service) -> None:
     # Lock the citizen's row so two requests of one family cannot both pass the limit.
     Citizen.objects.select_for_update().filter(pk=citizen.pk).first()
     limit = conf.active_per_service()
-    count = selectors.bookings_active_count(citizen_id=citizen.pk, service=service, exclude=exclude)
+    count = selectors.bookings_active_count(citizen_id=citizen.pk, service=service)
     if count >= limit:
         raise ApplicationError(
             _("You already have %(count)d active bookings for this service, the most allowed.")
@@ -269,7 +269,7 @@ def booking_hold(
     ``confirm``). Raises ``Conflict`` with the nearest free slots when it is taken."""
     now = now or timezone.now()
     _acting_for(by_user, citizen)
-    _slot_checks(slot=slot, citizen=citizen, service=service, now=now)
+    _slot_checks(slot=slot, service=service, now=now)
     _limit_check(citizen=citizen, service=service)
     status = Booking.Status.BOOKED if confirm else Booking.Status.PENDING
     return _insert(
@@ -334,7 +334,7 @@ def booking_reschedule(
     if new_slot.pk == old.slot_id:
         raise ApplicationError(_("That is the slot you already have."), field="slot_id")
     service = old.service
-    _slot_checks(slot=new_slot, citizen=old.citizen, service=service, now=now)
+    _slot_checks(slot=new_slot, service=service, now=now)
     new = _insert(
         slot=new_slot,
         citizen=old.citizen,
