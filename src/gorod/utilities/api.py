@@ -303,25 +303,13 @@ def alert_feedback(request: HttpRequest) -> list[FeedbackOut]:
     ]
 
 
-class DistrictMonthOut(Schema):
-    district_id: int
-    district: str
-    meters: int
-    submitted: int
-    smart: int
-    estimated: int
-    rejected: int
-    open_alerts: int
-
-
 Month = Annotated[str, Field(pattern=r"^[0-9]{4}-(0[1-9]|1[0-2])$", description="YYYY-MM")]
 
 
-@router.get("/statistics", response={200: list[DistrictMonthOut], **errors(401, 403, 422)})
-def statistics(request: HttpRequest, month: Month | None = None) -> list[DistrictMonthOut]:
+@router.get("/statistics", response={200: list[selectors.DistrictMonth], **errors(401, 403, 422)})
+def statistics(request: HttpRequest, month: Month | None = None) -> list[selectors.DistrictMonth]:
     """Per district you may see: meters and the month's readings by source."""
     period = (
         dt.date.fromisoformat(f"{month}-01") if month else selectors.period_of(selectors.today())
     )
-    rows = selectors.submission_stats(user=_user(request), period=period)
-    return [DistrictMonthOut(**row.__dict__) for row in rows]
+    return selectors.submission_stats(user=_user(request), period=period)
