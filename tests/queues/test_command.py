@@ -10,11 +10,12 @@ from django.core.management import CommandError, call_command
 
 from gorod.people.models import Role
 from gorod.places.models import Institution
+from gorod.queues import services
 from gorod.queues.demo import demo_prepare
 from gorod.queues.models import Counter, QueueService, Shift, Ticket
 from tests.people.factories import OfficialFactory
 from tests.places.factories import ApartmentFactory, InstitutionFactory
-from tests.queues.factories import ALL_DAY, Hall
+from tests.queues.factories import ALL_DAY, Hall, at
 
 pytestmark = pytest.mark.django_db
 
@@ -71,3 +72,19 @@ def test_the_demo_sets_up_offices_with_history_once() -> None:
     counted = Ticket.objects.count()
     demo_prepare(seed=1, stdout=io.StringIO())
     assert Ticket.objects.count() == counted
+
+
+def test_close_cancels_what_past_days_left_open(hall: Hall) -> None:
+    serving = services.ticket_issue(office=hall.office, service=hall.b, now=at(0))
+    left = services.ticket_issue(office=hall.office, service=hall.a, now=at(1))
+    services.call_next(counter=hall.one, clerk=hall.clerk, now=at(2))
+    services.ticket_start(ticket=serving, counter=hall.one, clerk=hall.clerk, now=at(3))
+    today = services.ticket_issue(office=hall.office, service=hall.a, now=at(24 * 60))
+    out = io.StringIO()
+    call_command("queues", "close", "--before", "2026-03-03", stdout=out)
+    statuses = dict(Ticket.objects.values_list("pk", "status"))
+    assert statuses == {left.pk: "cancelled", serving.pk: "serving", today.pk: "waiting"}
+    assert out.getvalue().startswith("1 ")
+    with pytest.raises(CommandError) as caught:
+        call_command("queues", "close", "--before", "yesterday")
+    assert caught.value.returncode == 2 and str(caught.value).startswith("--before")

@@ -158,6 +158,25 @@ def ticket_cancel(*, ticket: Ticket, now: dt.datetime | None = None) -> Ticket:
     return ticket
 
 
+@transaction.atomic
+def tickets_close(*, before: dt.date, now: dt.datetime | None = None) -> int:
+    """Cancel the tickets of days before ``before`` still waiting or called: the office has
+    closed on them. A visitor still being served is left for the clerk to finish."""
+    now = now or timezone.now()
+    stale = list(
+        Ticket.objects.select_for_update()
+        .filter(day__lt=before, status__in=[Ticket.Status.WAITING, Ticket.Status.CALLED])
+        .order_by("pk")
+    )
+    for ticket in stale:
+        ticket.status = Ticket.Status.CANCELLED
+        ticket.counter = None
+        ticket.finished_at = now
+        ticket.save(update_fields=["status", "counter", "finished_at"])
+        _event(ticket, TicketEvent.Action.CANCELLED, at=now)
+    return len(stale)
+
+
 # --- at the counter --------------------------------------------------------------------
 
 

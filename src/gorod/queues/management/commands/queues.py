@@ -1,4 +1,8 @@
-"""``gorod queues simulate --office ID --date D [--seed N] [--days K] [--json]``.
+"""``gorod queues simulate --office ID --date D [--seed N] [--days K] [--json]`` and
+``gorod queues close [--before D]``.
+
+``close`` cancels the tickets left waiting or called on days before D (default today):
+the end-of-day step an office runs after closing.
 
 Simulates the office's day (arrivals, bookings, no-shows, service times, the fair call
 rule) and reports each waiting-time estimator's mean absolute error, so the better one can
@@ -13,21 +17,25 @@ from argparse import ArgumentParser
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils import timezone
 from django.utils.translation import gettext
 
 from gorod.errors import NotFound
 from gorod.queues import selectors
 from gorod.queues.estimators import ESTIMATORS
 from gorod.queues.planning import day_plan
+from gorod.queues.services import tickets_close
 from gorod.queues.simulation import simulate
 
 
-def _date(text: str) -> dt.date:
+def _date(text: str, option: str = "--date") -> dt.date:
     try:
         return dt.date.fromisoformat(text)
     except ValueError as exc:
         raise CommandError(
-            gettext("--date: not a date (YYYY-MM-DD): %(value)s") % {"value": text}, returncode=2
+            gettext("%(option)s: not a date (YYYY-MM-DD): %(value)s")
+            % {"option": option, "value": text},
+            returncode=2,
         ) from exc
 
 
@@ -42,8 +50,13 @@ class Command(BaseCommand):
         run.add_argument("--seed", type=int, default=1)
         run.add_argument("--days", type=int, default=1, help="seeds to run and average")
         run.add_argument("--json", action="store_true", help="print the figures as JSON")
+        close = actions.add_parser("close", help="cancel tickets left open on past days")
+        close.add_argument("--before", default=None, help="YYYY-MM-DD, default today")
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if options["action"] == "close":
+            self._close(options["before"])
+            return
         day = _date(options["date"])
         if not 1 <= options["days"] <= 1000:
             raise CommandError(gettext("--days: from 1 to 1000"), returncode=2)
@@ -85,6 +98,13 @@ class Command(BaseCommand):
         self.stdout.write(
             gettext('better: %(method)s (set GOROD_QUEUES_ESTIMATOR = "%(method)s")')
             % {"method": figures["better"]}
+        )
+
+    def _close(self, before: str | None) -> None:
+        day = _date(before, option="--before") if before else timezone.localdate()
+        closed = tickets_close(before=day)
+        self.stdout.write(
+            gettext("%(n)d tickets closed before %(day)s") % {"n": closed, "day": day}
         )
 
     def _run(self, office: Any, day: dt.date, *, seed: int, days: int) -> dict[str, Any]:
