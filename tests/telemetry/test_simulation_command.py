@@ -149,3 +149,24 @@ def test_mqtt_replay_publishes_gateway_messages(tmp_path: Path) -> None:
     readings = sum(len(v) for message in received for v in message["devices"].values())
     assert readings == 12 * 24 + 3 * 24
     assert all(len(next(iter(m["devices"].values()))[0]) == 3 for m in received)
+
+
+def test_live_readings_move_smoothly_within_the_simulated_hour() -> None:
+    import datetime as dt
+
+    import numpy as np
+
+    from gorod.telemetry.management.commands.simulate import _interpolated
+    from gorod.telemetry.simulation import Simulator, fleet_make
+
+    start = dt.datetime(2026, 3, 1, 9, tzinfo=dt.UTC)
+    simulator = Simulator(fleet_make(20, seed=1), start=start, seed=1)
+    before, after = simulator.step(1), simulator.step(1)
+    now = start + dt.timedelta(hours=1, minutes=15)
+    live = _interpolated(before, after, 0.25, now)
+    assert live.num_rows == after.num_rows
+    assert set(live.column("ts").to_pylist()) == {now}
+    expected = before.column("value").to_numpy() * 0.75 + after.column("value").to_numpy() * 0.25
+    assert np.allclose(live.column("value").to_numpy(), expected)
+    first = _interpolated(None, after, 0.5, now)  # the first interval has no hour before it
+    assert np.allclose(first.column("value").to_numpy(), after.column("value").to_numpy())
