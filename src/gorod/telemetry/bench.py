@@ -319,11 +319,15 @@ def publish_parallel(
         )
         for p in range(processes)
     ]
+    _run_all(children)
+    return start_at
+
+
+def _run_all(children: Sequence[multiprocessing.process.BaseProcess]) -> None:
     for child in children:
         child.start()
     for child in children:
         child.join()
-    return start_at
 
 
 # --- sections -----------------------------------------------------------------------------
@@ -467,10 +471,7 @@ def _http(running: Stage, *, kind: str, options: dict[str, Any]) -> dict[str, An
             )
             for c in range(clients)
         ]
-        for child in children:
-            child.start()
-        for child in children:
-            child.join()
+        _run_all(children)
         elapsed = time.time() - start_at
         failed = [child.exitcode for child in children if child.exitcode]
     finally:

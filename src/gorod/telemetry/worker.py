@@ -122,29 +122,26 @@ def _connect_properties(options: WorkerOptions) -> Properties | None:
 
 def _client(options: WorkerOptions) -> aiomqtt.Client:
     broker = options.broker
-    if broker.mqtt5:
-        client = aiomqtt.Client(
-            broker.host,
-            broker.port,
-            username=broker.username,
-            password=broker.password,
-            identifier=options.client_id,
-            protocol=aiomqtt.ProtocolVersion.V5,
-            clean_start=False,
-            properties=_connect_properties(options),
-            tls_params=aiomqtt.TLSParameters() if broker.tls else None,
-        )
-    else:  # MQTT 3.1.1 (amqtt): a persistent session is clean_session=False
-        client = aiomqtt.Client(
-            broker.host,
-            broker.port,
-            username=broker.username,
-            password=broker.password,
-            identifier=options.client_id,
-            protocol=aiomqtt.ProtocolVersion.V311,
-            clean_session=False,
-            tls_params=aiomqtt.TLSParameters() if broker.tls else None,
-        )
+    # A persistent session: clean_start=False with an expiry in MQTT 5, clean_session=False
+    # in 3.1.1 (amqtt).
+    session: dict[str, Any] = (
+        {
+            "protocol": aiomqtt.ProtocolVersion.V5,
+            "clean_start": False,
+            "properties": _connect_properties(options),
+        }
+        if broker.mqtt5
+        else {"protocol": aiomqtt.ProtocolVersion.V311, "clean_session": False}
+    )
+    client = aiomqtt.Client(
+        broker.host,
+        broker.port,
+        username=broker.username,
+        password=broker.password,
+        identifier=options.client_id,
+        tls_params=aiomqtt.TLSParameters() if broker.tls else None,
+        **session,
+    )
     # aiomqtt 2.5 has no manual-ack option of its own; paho's is switched on beneath it
     # before connecting, and each message is acknowledged by its packet id (_acknowledge).
     client._client.manual_ack_set(True)
