@@ -9,7 +9,7 @@ No ``from __future__ import annotations`` here: Ninja reads the annotations at r
 
 import datetime as dt
 import io
-from typing import Literal
+from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
 import pyarrow as pa
@@ -458,13 +458,12 @@ def device_history(
     return _rows(data, params.format, f"{device.id}-{params.metric}")
 
 
-@router.get("/consumption", response=RowsOut)
-def consumption(request: HttpRequest, params: Query[CityQuery]) -> RowsOut | HttpResponse:
-    """Consumption of a meter register per device, building, district or the city, within
-    your scope: the total, the devices counted, median and 90th percentile per device."""
+def _city(
+    request: HttpRequest, params: CityQuery, query: Any, name: str, *, cumulative: bool = False
+) -> RowsOut | HttpResponse:
     start, end = _period(params.start, params.end)
-    data = queries.consumption(
-        metric=_metric(params.metric, cumulative=True),
+    data = query(
+        metric=_metric(params.metric, cumulative=cumulative),
         start=start,
         end=end,
         bucket=params.bucket,
@@ -473,25 +472,21 @@ def consumption(request: HttpRequest, params: Query[CityQuery]) -> RowsOut | Htt
             request.user, districts=params.district, buildings=params.building
         ),
     )
-    return _rows(data, params.format, f"consumption-{params.metric}")
+    return _rows(data, params.format, f"{name}-{params.metric}")
+
+
+@router.get("/consumption", response=RowsOut)
+def consumption(request: HttpRequest, params: Query[CityQuery]) -> RowsOut | HttpResponse:
+    """Consumption of a meter register per device, building, district or the city, within
+    your scope: the total, the devices counted, median and 90th percentile per device."""
+    return _city(request, params, queries.consumption, "consumption", cumulative=True)
 
 
 @router.get("/statistics", response=RowsOut)
 def statistics(request: HttpRequest, params: Query[CityQuery]) -> RowsOut | HttpResponse:
     """Count, sum, mean, min, max and percentiles of a metric's values per bucket (default
     month), within your scope; from raw readings, so within their retention."""
-    start, end = _period(params.start, params.end)
-    data = queries.aggregate(
-        metric=_metric(params.metric),
-        start=start,
-        end=end,
-        bucket=params.bucket,
-        level=params.level,
-        selection=selectors.readings_selection(
-            request.user, districts=params.district, buildings=params.building
-        ),
-    )
-    return _rows(data, params.format, f"statistics-{params.metric}")
+    return _city(request, params, queries.aggregate, "statistics")
 
 
 # --- rules and alarms (T3) ---

@@ -78,8 +78,12 @@ def _connect() -> Any:
     return table.connect(conf.table_uri(), time_zone=conf.time_zone())
 
 
-def _empty(columns: dict[str, pa.DataType]) -> pa.Table:
-    return pa.schema(list(columns.items())).empty_table()
+def _empty(level: Level, **figures: pa.DataType) -> pa.Table:
+    """No rows, in the shape a query of ``level`` answers with."""
+    columns: dict[str, pa.DataType] = {"bucket": pa.timestamp("us", tz="UTC")}
+    if _KEYS[level]:
+        columns[_KEYS[level]] = pa.string() if level == "device" else pa.int64()
+    return pa.schema(list((columns | figures).items())).empty_table()
 
 
 def watermark() -> dt.date:
@@ -209,17 +213,10 @@ def consumption(
         raise ValueError("metric")
     selection = selection or Selection()
     key = _KEYS[level]
-    columns: dict[str, pa.DataType] = {"bucket": pa.timestamp("us", tz="UTC")}
-    if key:
-        columns[key] = pa.string() if level == "device" else pa.int64()
-    columns |= {
-        "consumed": pa.float64(),
-        "devices": pa.int64(),
-        "p50": pa.float64(),
-        "p90": pa.float64(),
-    }
     if selection.empty() or bucket == "raw":
-        return _empty(columns)
+        return _empty(
+            level, consumed=pa.float64(), devices=pa.int64(), p50=pa.float64(), p90=pa.float64()
+        )
     unit = "hour" if bucket == "hour" else "day"
     with _connect() as con:
         params = _params(metric=metric, start=start, end=end, unit=unit)
@@ -257,12 +254,8 @@ def aggregate(
     selection = selection or Selection()
     key = _KEYS[level]
     if selection.empty() or bucket == "raw":
-        columns: dict[str, pa.DataType] = {"bucket": pa.timestamp("us", tz="UTC")}
-        if key:
-            columns[key] = pa.string() if level == "device" else pa.int64()
-        for name in ("count", "sum", "avg", "min", "max", "p50", "p90", "p99"):
-            columns[name] = pa.float64()
-        return _empty(columns)
+        names = ("count", "sum", "avg", "min", "max", "p50", "p90", "p99")
+        return _empty(level, **dict.fromkeys(names, pa.float64()))
     params: dict[str, Any] = {
         "metric": metric,
         "start": start,

@@ -195,21 +195,22 @@ def device_provision(*, spec: DeviceSpec) -> Provisioned:
     return provisioned
 
 
-@transaction.atomic
-def device_deactivate(*, device: Device) -> Device:
-    """Stop accepting the device's readings (within the registry cache's lifetime elsewhere)."""
-    device.is_active = False
+def _active_set(device: Device, active: bool) -> Device:
+    device.is_active = active
     device.save(update_fields=["is_active"])
     transaction.on_commit(registry.clear)
     return device
+
+
+@transaction.atomic
+def device_deactivate(*, device: Device) -> Device:
+    """Stop accepting the device's readings (within the registry cache's lifetime elsewhere)."""
+    return _active_set(device, False)
 
 
 @transaction.atomic
 def device_activate(*, device: Device) -> Device:
-    device.is_active = True
-    device.save(update_fields=["is_active"])
-    transaction.on_commit(registry.clear)
-    return device
+    return _active_set(device, True)
 
 
 @transaction.atomic

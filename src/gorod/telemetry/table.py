@@ -96,21 +96,34 @@ def append_rows(uri: str, rows: pa.Table, *, storage_options: dict[str, str] | N
     """Append rows already in the stored shape, retrying a lost commit race."""
     for attempt in range(COMMIT_RETRIES):
         try:
-            write_deltalake(
-                uri,
-                rows,
-                mode="append",
-                partition_by=["day"],
-                storage_options=storage_options,
-                writer_properties=writer_properties(level=1),
-                commit_properties=CommitProperties(max_commit_retries=COMMIT_RETRIES),
-            )
+            _append(uri, rows, level=1, storage_options=storage_options)
         except CommitFailedError:
             # Another writer created the table or won the commit race: read the log again.
             time.sleep(0.01 * (attempt + 1))
         else:
             return
     raise CommitFailedError(f"could not commit to {uri} after {COMMIT_RETRIES} attempts")
+
+
+def _append(
+    uri: str,
+    rows: pa.Table,
+    *,
+    level: int = 3,
+    metadata: dict[str, str] | None = None,
+    storage_options: dict[str, str] | None = None,
+) -> None:
+    write_deltalake(
+        uri,
+        rows,
+        mode="append",
+        partition_by=["day"],
+        storage_options=storage_options,
+        writer_properties=writer_properties(level=level),
+        commit_properties=CommitProperties(
+            max_commit_retries=COMMIT_RETRIES, custom_metadata=metadata
+        ),
+    )
 
 
 def open_table(uri: str, *, storage_options: dict[str, str] | None = None) -> DeltaTable | None:
@@ -153,18 +166,10 @@ def replace_days(
 ) -> None:
     """Replace the partitions ``first``..``last`` (ISO days) with ``rows``, in one commit
     (made even when ``rows`` is empty, so that ``metadata`` is recorded)."""
-    commit = CommitProperties(max_commit_retries=COMMIT_RETRIES, custom_metadata=metadata)
     if open_table(uri, storage_options=storage_options) is None:
-        write_deltalake(
-            uri,
-            rows,
-            mode="append",
-            partition_by=["day"],
-            storage_options=storage_options,
-            writer_properties=writer_properties(),
-            commit_properties=commit,
-        )
+        _append(uri, rows, metadata=metadata, storage_options=storage_options)
         return
+    commit = CommitProperties(max_commit_retries=COMMIT_RETRIES, custom_metadata=metadata)
     write_deltalake(
         uri,
         rows,

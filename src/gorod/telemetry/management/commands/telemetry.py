@@ -208,27 +208,17 @@ class Command(BaseCommand):
                 end=end,
                 bucket=options.bucket or "raw",
             )
-        elif options.kind == "consumption":
-            if options.metric not in CUMULATIVE:
+        else:
+            if options.kind == "consumption" and options.metric not in CUMULATIVE:
                 raise _fail(gettext("--metric: consumption is of meter registers"))
             if options.bucket == "raw":
-                raise _fail(gettext("--bucket: consumption is per hour, day or month"))
-            data = queries.consumption(
+                raise _fail(gettext("--bucket: per hour, day or month"))
+            query = queries.consumption if options.kind == "consumption" else queries.aggregate
+            data = query(
                 metric=options.metric,
                 start=start,
                 end=end,
-                bucket=options.bucket or "month",
-                level=options.level,
-                selection=selection,
-            )
-        else:
-            if options.bucket == "raw":
-                raise _fail(gettext("--bucket: statistics are per hour, day or month"))
-            data = queries.aggregate(
-                metric=options.metric,
-                start=start,
-                end=end,
-                bucket=options.bucket or "day",
+                bucket=options.bucket or ("month" if options.kind == "consumption" else "day"),
                 level=options.level,
                 selection=selection,
             )
