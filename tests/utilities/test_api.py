@@ -225,6 +225,7 @@ def test_statistics_count_the_months_readings_by_source(
         0,
     )
     assert client.get(f"{BASE}/statistics?month=2026-13").status_code == 422
+    assert client.get(f"{BASE}/statistics?month=0000-01").status_code == 422
     assert D(cold.initial_value) == 0
 
 

@@ -303,7 +303,7 @@ def alert_feedback(request: HttpRequest) -> list[FeedbackOut]:
     ]
 
 
-Month = Annotated[str, Field(pattern=r"^[0-9]{4}-(0[1-9]|1[0-2])$", description="YYYY-MM")]
+Month = Annotated[str, Field(pattern=r"^[12][0-9]{3}-(0[1-9]|1[0-2])$", description="YYYY-MM")]
 
 
 @router.get("/statistics", response={200: list[selectors.DistrictMonth], **errors(401, 403, 422)})
