@@ -27,7 +27,13 @@ from gorod.errors import ApplicationError
 from gorod.ledger.models import LogState
 from gorod.people.models import Citizen
 from gorod.portal.models import Notification
-from tests.education.factories import ProgrammeFactory, RoundFactory, apply_for, close
+from tests.education.factories import (
+    ProgrammeFactory,
+    RoundFactory,
+    apply_for,
+    close,
+    decided_round,
+)
 from tests.people.factories import CitizenFactory, account
 
 pytestmark = pytest.mark.django_db
@@ -237,3 +243,20 @@ def test_a_verified_right_counts_at_the_run() -> None:
     assert entitled.assigned == popular
     assert all(Application.objects.get(pk=a.pk).assigned is None for a in others)
     assert isinstance(entitled.child, Citizen)
+
+
+def test_the_waiting_list_is_in_priority_then_lottery_order() -> None:
+    _round, popular, applications = decided_round(families=4)
+    waiting = sorted(
+        (a for a in applications if a.assigned != popular), key=lambda a: a.lottery or 0
+    )
+    positions = [selectors.results_of(a)[0].position for a in waiting]
+    assert positions == [1, 2, 3]
+    holder = next(a for a in applications if a.assigned == popular)
+    offer_decline(
+        offer=Offer.objects.get(application=holder, status="offered"),
+        user=account(holder.guardian),
+    )
+    first = Application.objects.get(pk=waiting[0].pk)
+    assert first.assigned == popular
+    assert [selectors.results_of(a)[0].position for a in waiting[1:]] == [1, 2]

@@ -120,6 +120,9 @@ class ChoiceOut(Schema):
     lottery: int | None
     cutoff_group: int | None
     cutoff_lottery: int | None
+    waitlist_position: int | None = Field(
+        description="for a choice ranked above the place: 1 is offered the next place there"
+    )
 
 
 class OfferOut(Schema):
@@ -180,6 +183,7 @@ def _choice(choice: Any, row: selectors.ChoiceResult | None) -> ChoiceOut:
         lottery=choice.lottery if row else None,
         cutoff_group=cutoff.group if cutoff else None,
         cutoff_lottery=cutoff.lottery if cutoff else None,
+        waitlist_position=row.position if row else None,
     )
 
 

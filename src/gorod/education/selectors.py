@@ -9,7 +9,7 @@ from enum import StrEnum
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.db.models import Count, Prefetch, Q, QuerySet, Sum
+from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -127,6 +127,8 @@ class ChoiceResult:
     admitted: bool
     reason: Reason | None
     cutoff: Cutoff | None
+    position: int | None = None
+    """On the waiting list: 1 is offered the next place that frees up."""
 
 
 def results_of(application: Application) -> list[ChoiceResult]:
@@ -149,14 +151,36 @@ def results_of(application: Application) -> list[ChoiceResult]:
             continue
         cutoff = cutoffs.get(choice.programme_id)
         reason = None
+        position = None
         if above and choice.active and choice.group is not None and choice.lottery is not None:
             reason = rejection_reason(
                 capacity=choice.programme.capacity,
                 group=choice.group,
                 cutoff_group=cutoff.group if cutoff and cutoff.group is not None else -1,
             )
-        rows.append(ChoiceResult(choice, False, reason, cutoff))
+            position = waitlist_position(choice)
+        rows.append(ChoiceResult(choice, False, reason, cutoff, position))
     return rows
+
+
+def waitlist_position(choice: Choice) -> int:
+    """Where the child stands for a place at the choice's programme: the children ahead are
+    those waiting for it (listed above their own place, or without one) with a better
+    priority group, or the same group and a lower lottery number."""
+    place_rank = Choice.objects.filter(
+        application=OuterRef("application"), programme=OuterRef("application__assigned")
+    ).values("rank")[:1]
+    ahead = (
+        Choice.objects.filter(
+            application__round_id=choice.application.round_id,
+            programme_id=choice.programme_id,
+            active=True,
+        )
+        .exclude(application__assigned_id=choice.programme_id)
+        .filter(Q(application__assigned__isnull=True) | Q(rank__lt=Subquery(place_rank)))
+        .filter(Q(group__lt=choice.group) | Q(group=choice.group, lottery__lt=choice.lottery))
+    )
+    return ahead.count() + 1
 
 
 @dataclass(frozen=True)
