@@ -215,7 +215,7 @@ class Registry:
     not registered are remembered too, so a flood of unknown ids costs one query per lifetime.
     """
 
-    QUERY_CHUNK = 500
+    QUERY_CHUNK = 2000
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
