@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
-from gorod.scheduling.bench import Board, Stats, _databases
+from gorod.scheduling.bench import Board, Stats, _cpu_seconds, _databases
 
 
 def test_the_window_skips_taken_slots_in_order() -> None:
@@ -26,3 +28,7 @@ def test_postgresql_without_a_database_url_is_refused(monkeypatch: pytest.Monkey
     with pytest.raises(ValueError, match="DATABASE_URL"):
         _databases("postgresql")
     assert _databases("auto") == ["sqlite"]
+
+
+def test_cpu_time_is_read_for_a_process_and_its_children() -> None:
+    assert _cpu_seconds(os.getpid()) > 0

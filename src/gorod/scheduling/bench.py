@@ -145,7 +145,9 @@ def _free_port() -> int:
 
 
 @contextlib.contextmanager
-def _server(env: dict[str, str], workers: int, threads: int) -> Iterator[int]:
+def _server(
+    env: dict[str, str], workers: int, threads: int
+) -> Iterator[tuple[int, subprocess.Popen[bytes]]]:
     """gunicorn on a free port; its log goes to a file (a pipe nobody reads would fill up
     with the warnings Django logs for every 409 and stop the workers)."""
     port = _free_port()
@@ -172,7 +174,7 @@ def _server(env: dict[str, str], workers: int, threads: int) -> Iterator[int]:
         )
         try:
             _wait_until_up(port, process, log_path)
-            yield port
+            yield port, process
         finally:
             process.terminate()
             try:
@@ -207,7 +209,9 @@ def _bench_one(env: dict[str, str], database: str, options: dict[str, Any]) -> d
             f"--seed={options['seed']}",
         )
     )
-    with _server(env, options["workers"], options["threads"]) as port:
+    with _server(env, options["workers"], options["threads"]) as (port, server):
+        asyncio.run(_warm_up(port, options["clients"]))
+        cpu_before = _cpu_seconds(server.pid)
         stats = asyncio.run(
             _contend(
                 port,
@@ -216,6 +220,7 @@ def _bench_one(env: dict[str, str], database: str, options: dict[str, Any]) -> d
                 options=options,
             )
         )
+        cpu = _cpu_seconds(server.pid) - cpu_before
     doubled, active = _verify(env, database)
     seconds = stats.seconds
     return {
@@ -226,6 +231,9 @@ def _bench_one(env: dict[str, str], database: str, options: dict[str, Any]) -> d
         "lost_races_409": stats.lost,
         "refused_by_limit": stats.limited,
         "other_statuses": dict(stats.other),
+        "server_cpu_ms_per_request": round(cpu * 1000 / stats.requests, 1)
+        if stats.requests
+        else 0.0,
         "latency_ms_p50": stats.percentile(50),
         "latency_ms_p99": stats.percentile(99),
         "seconds": round(seconds, 2),
@@ -341,14 +349,34 @@ class Connection:
         self.reader = self.writer = None
 
 
-async def _warm_up(port: int, rounds: int = 5) -> None:
+async def _warm_up(port: int, clients: int, rounds: int = 5) -> None:
     """Load every worker's code and open its database connections before the clock starts."""
-    connection = Connection(port)
-    try:
-        for _ in range(rounds):
-            await connection.request("GET", WARM_UP_PATH)
-    finally:
-        connection.close()
+
+    async def client() -> None:
+        connection = Connection(port)
+        try:
+            for _ in range(rounds):
+                await connection.request("GET", WARM_UP_PATH)
+        finally:
+            connection.close()
+
+    await asyncio.gather(*(client() for _ in range(clients)))
+
+
+def _cpu_seconds(pid: int) -> float:
+    """CPU time (user and system) of a process and its children so far, from ``/proc``;
+    the web server's own cost of the requests, whatever else loads the machine."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    pids = [pid]
+    with contextlib.suppress(OSError):
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+        pids += [int(child) for child in children]
+    for each in pids:
+        with contextlib.suppress(OSError):
+            fields = Path(f"/proc/{each}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / ticks
+    return total
 
 
 async def _contend(
@@ -394,7 +422,6 @@ async def _contend(
         finally:
             connection.close()
 
-    await asyncio.gather(*(_warm_up(port) for _ in range(clients)))
     began = time.monotonic()
     await asyncio.gather(*(client(n) for n in range(clients)))
     stats.seconds = time.monotonic() - began
