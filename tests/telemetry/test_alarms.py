@@ -237,3 +237,24 @@ def test_switching_a_rule_off_or_deactivating_a_device_clears_its_alarms() -> No
         Alarm.objects.filter(status=Alarm.Status.CLEARED).values_list("rule_id", "clear_reason")
     )
     assert set(reasons.values()) == {"rule_off", "not_covered"}
+
+
+def test_evaluators_share_a_city_by_district() -> None:
+    here, there = DeviceFactory.create(), DeviceFactory.create()
+    tamper = rule("flag", "tamper", {})
+    for device in (here, there):
+        send(device, "tamper", [1.0])
+    alarms_evaluate(now=NOW, rule_ids=[tamper.pk], districts=[here.district_id])
+    assert list(Alarm.objects.values_list("device_id", flat=True)) == [here.pk]
+    send(here, "tamper", [0.0], end=NOW + HOUR)
+    # another district's pass neither clears this alarm nor counts this device
+    done = alarms_evaluate(now=NOW + HOUR, rule_ids=[tamper.pk], districts=[there.district_id])
+    assert done.cleared == [] and done.devices == 1
+    assert Alarm.objects.get(device=here).status == Alarm.Status.ACTIVE
+
+
+def test_the_command_refuses_an_unknown_district() -> None:
+    with pytest.raises(CommandError) as error:
+        call_command("alarms", "evaluate", "--district", "987654")
+    assert error.value.returncode == 2
+    assert not Alarm.objects.exists()

@@ -123,8 +123,9 @@ class Covered(NamedTuple):
     last_seen_at: dt.datetime | None
 
 
-def devices_covered(rule: Rule) -> list[Covered]:
-    """The active devices a rule applies to: of its type and district, reporting its metric."""
+def devices_covered(rule: Rule, *, districts: list[int] | None = None) -> list[Covered]:
+    """The active devices a rule applies to: of its type and district, reporting its metric
+    (and in ``districts``, when an evaluator takes only some)."""
     types = DeviceType.objects.all()
     if rule.device_type_id is not None:
         types = types.filter(pk=rule.device_type_id)
@@ -132,6 +133,8 @@ def devices_covered(rule: Rule) -> list[Covered]:
     devices = Device.objects.filter(is_active=True, device_type_id__in=type_ids)
     if rule.district_id is not None:
         devices = devices.filter(district_id=rule.district_id)
+    if districts is not None:
+        devices = devices.filter(district_id__in=districts)
     rows = devices.order_by("pk").values_list("pk", "created_at", "last_seen_at")
     return [Covered(*row) for row in rows]
 
@@ -188,16 +191,24 @@ def _history(
 
 
 def alarms_evaluate(
-    *, now: dt.datetime | None = None, rule_ids: Iterable[int] | None = None
+    *,
+    now: dt.datetime | None = None,
+    rule_ids: Iterable[int] | None = None,
+    districts: Iterable[int] | None = None,
 ) -> Evaluation:
-    """One pass of every active rule (or of ``rule_ids``) over the devices it covers."""
+    """One pass of every active rule (or of ``rule_ids``) over the devices it covers; with
+    ``districts``, over those districts' devices only, so evaluators can share a city."""
     now = now or timezone.now()
     result = Evaluation()
+    only = None if districts is None else list(districts)
+    in_scope = Alarm.objects.open()
+    if only is not None:
+        in_scope = in_scope.filter(device__district_id__in=only)
     active = Rule.objects.filter(is_active=True).order_by("pk")
     if rule_ids is not None:
         active = active.filter(pk__in=list(rule_ids))
     else:
-        for alarm in Alarm.objects.open().filter(rule__is_active=False):
+        for alarm in in_scope.filter(rule__is_active=False):
             alarm_resolve(alarm=alarm, reason=RULE_OFF, now=now)
             result.cleared.append(alarm.pk)
     for rule in active:
@@ -206,7 +217,7 @@ def alarms_evaluate(
         except rules.RuleError as exc:
             result.skipped[rule.name] = str(exc)
             continue
-        devices = devices_covered(rule)
+        devices = devices_covered(rule, districts=only)
         result.rules += 1
         result.devices += len(devices)
         lookback = rules.history_s(params)
@@ -217,7 +228,8 @@ def alarms_evaluate(
             series = _history(rule, devices, start=start, end=now)
         else:
             series = _latest(rule, devices)
-        _apply(rule, params, devices, series, now=now, result=result)
+        open_alarms = {a.device_id: a for a in in_scope.filter(rule=rule)}
+        _apply(rule, params, devices, series, open_alarms, now=now, result=result)
     return result
 
 
@@ -226,11 +238,11 @@ def _apply(
     params: rules.Params,
     devices: list[Covered],
     series: dict[str, rules.Series],
+    open_alarms: dict[str, Alarm],
     *,
     now: dt.datetime,
     result: Evaluation,
 ) -> None:
-    open_alarms = {alarm.device_id: alarm for alarm in Alarm.objects.open().filter(rule=rule)}
     now_us = _us(now)
     empty = rules.Series.empty()
     for device in devices:

@@ -1,8 +1,10 @@
 """``gorod alarms``: evaluate the alarm rules, once or every N seconds, and list open alarms.
 
-- ``evaluate [--once | --every N]``: one pass of every active rule over the devices it covers
-  (raise new alarms, clear resolved ones), or a pass every N seconds until stopped (SIGTERM or
-  Ctrl-C end it between passes): what ``gorod demo`` runs beside the ingest worker.
+- ``evaluate [--once | --every N] [--district ID ...]``: one pass of every active rule over
+  the devices it covers (raise new alarms, clear resolved ones), or a pass every N seconds
+  until stopped (SIGTERM or Ctrl-C end it between passes): what ``gorod demo`` runs beside
+  the ingest worker. ``--district`` limits a pass to some districts, so several evaluators
+  share a city.
 - ``list``: the open alarms, newest first.
 """
 
@@ -19,6 +21,7 @@ from django.db import close_old_connections
 from django.utils import timezone
 from django.utils.translation import gettext
 
+from gorod.places.models import District
 from gorod.telemetry.alarms import Evaluation, alarms_evaluate
 from gorod.telemetry.models import Alarm
 
@@ -34,24 +37,40 @@ class Command(BaseCommand):
         when = evaluate.add_mutually_exclusive_group()
         when.add_argument("--once", action="store_true", help="one pass (the default)")
         when.add_argument("--every", type=int, metavar="SECONDS", help="a pass every N seconds")
+        evaluate.add_argument(
+            "--district",
+            type=int,
+            action="append",
+            dest="districts",
+            metavar="ID",
+            help="only this district's devices (repeat for more): evaluators share a city",
+        )
         actions.add_parser("list", help="the open alarms, newest first")
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["action"] == "list":
             self._list()
             return
+        districts = options.get("districts")
+        if districts is not None:
+            known = set(District.objects.filter(pk__in=districts).values_list("pk", flat=True))
+            unknown = sorted(set(districts) - known)
+            if unknown:
+                raise CommandError(
+                    gettext("--district: no district %(id)d") % {"id": unknown[0]}, returncode=2
+                )
         every = options.get("every")
         if every is None:
-            self._report(alarms_evaluate())
+            self._report(alarms_evaluate(districts=districts))
             return
         if not 1 <= every <= MAX_EVERY:
             raise CommandError(
                 gettext("--every: must be from 1 to %(max)d seconds") % {"max": MAX_EVERY},
                 returncode=2,
             )
-        self._loop(every)
+        self._loop(every, districts)
 
-    def _loop(self, every: int) -> None:
+    def _loop(self, every: int, districts: list[int] | None) -> None:
         stop = threading.Event()
 
         def _stop(signum: int, frame: FrameType | None) -> None:
@@ -61,7 +80,7 @@ class Command(BaseCommand):
         try:
             while not stop.is_set():
                 close_old_connections()
-                self._report(alarms_evaluate())
+                self._report(alarms_evaluate(districts=districts))
                 stop.wait(every)
         except KeyboardInterrupt:
             pass
