@@ -15,7 +15,6 @@ operators of its district (in their cabinet, the desk of the back office).
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
@@ -48,7 +47,8 @@ DAY = dt.timedelta(days=1)
 
 @dataclass
 class Evaluation:
-    """What one pass did, rule by rule and in total."""
+    """What one pass did: rules run, device-rule pairs judged, alarms raised and cleared,
+    and rules skipped for parameters that no longer parse."""
 
     rules: int = 0
     devices: int = 0
@@ -437,14 +437,3 @@ def reason_text(reason: str, evidence: dict[str, Any]) -> str:
         "held": _hours(evidence.get("held_s")),
         "silent": _hours(evidence.get("silent_s")),
     }
-
-
-def open_count_by_device(device_ids: Iterable[str]) -> dict[str, int]:
-    counts: dict[str, int] = defaultdict(int)
-    for device_id in (
-        Alarm.objects.open()
-        .filter(device_id__in=list(device_ids))
-        .values_list("device_id", flat=True)
-    ):
-        counts[device_id] += 1
-    return dict(counts)
