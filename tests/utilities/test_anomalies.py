@@ -120,3 +120,17 @@ def test_the_odd_meter_out_has_the_highest_outlier_score() -> None:
     assert features.shape == (40, len(anomalies.FEATURES))
     scores = anomalies.outlier_scores(features, seed=1)
     assert int(np.argmax(scores)) == 7
+
+
+def test_a_still_meter_is_stuck_only_while_its_apartment_uses_water() -> None:
+    cold, hot = household(seed=1), household(seed=2)
+    cold[0, 240:] = 0.0  # the cold meter stops; hot water still flows: stuck
+    away = np.vstack([household(seed=3), household(seed=4)])
+    away[:, 240:] = 0.0  # both stop: the household is away
+    litres = np.vstack([cold, hot, away])
+    apartments = np.array([1, 1, 2, 2])
+    reasons = anomalies.detect(litres, GRID, apartments=apartments)
+    assert (reasons[0] == Reason.STUCK).any()
+    assert not (reasons[2:] == Reason.STUCK).any()
+    alone = anomalies.detect(litres, GRID)  # without apartments, the empty flat looks stuck
+    assert (alone[2:] == Reason.STUCK).any()

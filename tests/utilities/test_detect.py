@@ -50,6 +50,23 @@ def test_a_leaking_meter_is_flagged_and_a_quiet_one_is_not(tmp_path: Path) -> No
     assert "144 hours of 2 meters, 47 alert hours" in summary
 
 
+def test_meters_of_one_apartment_vouch_for_each_other(tmp_path: Path) -> None:
+    used = ([0.0] * 7 + [20.0] * 3 + [0.0] * 8 + [15.0] * 5 + [0.0]) * 12
+    still = used[: 24 * 8] + [0.0] * 24 * 4
+    text = "meter_id,time,consume_litres,apartment_id\n"
+    for meter, litres, apartment in (("c", still, "1"), ("h", used, "1"), ("x", still, "2")):
+        text += "".join(
+            f"{meter},2026-03-{1 + i // 24:02d}T{i % 24:02d}:00:00+03:00,{v},{apartment}\n"
+            for i, v in enumerate(litres)
+        )
+    target, _summary = detect(tmp_path, text)
+    reasons: dict[str, set[str]] = {}
+    for row in csv.DictReader(target.open()):
+        reasons.setdefault(row["meter_id"], set()).add(row["reason"])
+    assert "stuck" in reasons["c"]  # its apartment's hot water still flows
+    assert "stuck" in reasons["x"]  # alone in its apartment: nothing to tell it from away
+
+
 def test_total_litres_is_optional(tmp_path: Path) -> None:
     text = "meter_id,time,consume_litres\nm,2026-03-01T00:00:00Z,1\nm,2026-03-01T01:00:00Z,0\n"
     target, _summary = detect(tmp_path, text)
@@ -73,8 +90,16 @@ def test_total_litres_is_optional(tmp_path: Path) -> None:
         ),
         (HEADER + "m,2026-03-01T00:00:00Z,nan,1\n", "line 2, column consume_litres"),
         (HEADER + " ,2026-03-01T00:00:00Z,1,1\n", "line 2, column meter_id: is empty"),
+        (
+            "meter_id,time,consume_litres,apartment_id\n"
+            "m,2026-03-01T00:00:00Z,1,a\nm,2026-03-01T01:00:00Z,1,b\n",
+            "line 3, column apartment_id: names another apartment",
+        ),
     ],
-    ids=["missing", "text", "bad-time", "off-hour", "backwards", "duplicate", "nan", "no-meter"],
+    ids=[
+        *("missing", "text", "bad-time", "off-hour", "backwards", "duplicate", "nan"),
+        *("no-meter", "two-apartments"),
+    ],
 )
 def test_a_bad_file_names_the_place_and_writes_nothing(
     tmp_path: Path, text: str, message: str

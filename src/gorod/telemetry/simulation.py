@@ -23,7 +23,7 @@ slows the meter to a tenth and sets the tamper flag).
 :meth:`Simulator.day_batches` yields one pyarrow ``RecordBatch`` per day (columns
 ``device_id, metric, ts, value``), so any number of days stays within one day's memory;
 :meth:`Simulator.hourly_consumption` yields the water meters' hours in the detector's input
-format (``meter_id, time, consume_litres, total_litres``).
+format (``meter_id, time, consume_litres, total_litres, apartment_id``).
 """
 
 from __future__ import annotations
@@ -423,7 +423,8 @@ class Simulator:
 
     def hourly_consumption(self, days: int) -> Iterator[pa.RecordBatch]:
         """The water meters' hours, a batch per day: ``meter_id, time`` (the hour's start,
-        UTC), ``consume_litres`` and ``total_litres`` (the register at the hour's end)."""
+        UTC), ``consume_litres``, ``total_litres`` (the register at the hour's end) and
+        ``apartment_id`` (the apartment's index in the fleet)."""
         for _ in range(days):
             yield self._hourly_batch(*self._advance(HOURS_PER_DAY))
 
@@ -463,8 +464,9 @@ class Simulator:
                 pa.array(np.tile(starts, len(water)), pa.timestamp("us", tz="UTC")),
                 pa.array(litres.ravel()),
                 pa.array(self._hourly_totals.ravel()),
+                pa.array(np.repeat(self.fleet.apartment[water], len(hours))).cast(pa.string()),
             ],
-            names=["meter_id", "time", "consume_litres", "total_litres"],
+            names=["meter_id", "time", "consume_litres", "total_litres", "apartment_id"],
         )
 
 

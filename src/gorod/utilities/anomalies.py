@@ -324,8 +324,13 @@ def detect(
     *,
     totals: Floats | None = None,
     thresholds: Thresholds = DEFAULT,
+    apartments: npt.NDArray[np.int64] | None = None,
 ) -> Codes:
-    """Every detector over a chunk of meters; each hour gets its highest-priority reason."""
+    """Every detector over a chunk of meters; each hour gets its highest-priority reason.
+
+    ``apartments`` (a label per row, -1 for none) lets a still meter be told from an empty
+    flat: it is ``stuck`` only while another meter of its apartment in the chunk measured
+    water in the same window; with no such meter (or no data from it) the alert stands."""
     reasons = np.zeros(litres.shape, dtype=np.int8)
     by_day = _by_day(litres, grid)  # shared by the detectors that think in days
     verdicts = (
@@ -339,7 +344,29 @@ def detect(
     )
     for reason, flagged in verdicts:  # lowest priority first: the last word wins
         np.copyto(reasons, np.int8(reason), where=flagged)
+    if apartments is not None:
+        _stuck_confirm(reasons, litres, apartments, thresholds)
     return reasons
+
+
+def _stuck_confirm(
+    reasons: Codes, litres: Floats, apartments: npt.NDArray[np.int64], thresholds: Thresholds
+) -> None:
+    # Shorter than the still spell, so a household's last use before leaving (on any of
+    # its meters, a little after this one's) has left the window when the alert is due.
+    window = thresholds.stuck_hours * 3 // 4
+    for row in np.flatnonzero((reasons == Reason.STUCK).any(axis=1)).tolist():
+        label = apartments[row]
+        siblings = np.flatnonzero(apartments == label)
+        siblings = siblings[siblings != row]
+        if label < 0 or not siblings.size:
+            continue
+        others = litres[siblings]
+        used = _trailing_count(_used(others).sum(axis=0, keepdims=True) >= 1.0, window)[0]
+        observed = _trailing_count(~np.isnan(others).all(axis=0, keepdims=True), window)[0]
+        household_away = (used == 0) & (observed > 0)
+        hours = (reasons[row] == Reason.STUCK) & household_away
+        reasons[row, hours] = Reason.NONE
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,8 @@
 """Hourly consumption files: read and check them, and run the detectors over them in chunks.
 
 Pure: pyarrow and NumPy, no Django. The input has columns ``meter_id, time,
-consume_litres`` and optionally ``total_litres``, one row per meter and hour; ``time`` is
+consume_litres`` and optionally ``total_litres`` and ``apartment_id`` (meters of one
+apartment vouch for each other: see ``anomalies.detect``), one row per meter and hour; ``time`` is
 the start of the hour in ISO 8601, with an offset (``2026-01-01T00:00:00+03:00``, ``...Z``)
 or without one, then read as Moscow time. Within a meter the hours must rise strictly
 (a file sorted by meter then time, or by time then meter, is fine); a duplicate or an
@@ -25,7 +26,7 @@ import pyarrow.csv as pacsv
 from gorod.utilities.anomalies import DEFAULT, LABEL, Grid, Reason, Thresholds, detect
 
 REQUIRED = ("meter_id", "time", "consume_litres")
-OPTIONAL = ("total_litres",)
+OPTIONAL = ("total_litres", "apartment_id")
 US_PER_HOUR = 3_600_000_000
 CHUNK_METERS = 500  # 500 meter-years of hours (17 MB a float32 array) keep caches warm
 
@@ -103,6 +104,7 @@ class Hourly:
     litres: npt.NDArray[np.float64]
     totals: npt.NDArray[np.float64] | None
     times: pa.Array  # as written, echoed in the output
+    apartment: npt.NDArray[np.int64] | None = None  # per meter (index), when the file says
 
     def __len__(self) -> int:
         return len(self.meter)
@@ -158,29 +160,71 @@ def hourly_check(table: pa.Table) -> Hourly:
         litres=litres,
         totals=totals,
         times=written,
+        apartment=_apartments(table, meter, len(encoded.dictionary)),
     )
 
 
-def chunks(
-    hourly: Hourly, *, chunk_meters: int = CHUNK_METERS
-) -> Iterator[tuple[npt.NDArray[np.int64], Grid, npt.NDArray[Any], npt.NDArray[Any] | None]]:
-    """Per chunk of meters: the input rows, their grid and the grids of litres and totals
-    (NaN where a meter has no row); a grid spans the chunk's first to last hour."""
-    order = np.argsort(hourly.meter, kind="stable")
-    bounds = np.searchsorted(hourly.meter[order], np.arange(0, len(hourly.meters) + 1))
+def _apartments(
+    table: pa.Table, meter: npt.NDArray[np.int64], meters: int
+) -> npt.NDArray[np.int64] | None:
+    """The apartment of each meter (an index), from the optional ``apartment_id`` column;
+    a meter in two apartments is an error."""
+    if "apartment_id" not in table.column_names:
+        return None
+    column = table.column("apartment_id").combine_chunks().cast(pa.string())
+    labels = column.dictionary_encode().indices.to_numpy(zero_copy_only=False).astype(np.int64)
+    labels[column.is_null().to_numpy(zero_copy_only=False)] = -1
+    apartment = np.full(meters, -2, dtype=np.int64)
+    apartment[meter[::-1]] = labels[::-1]  # the first row of a meter says
+    moved = np.flatnonzero(apartment[meter] != labels)
+    if moved.size:
+        raise HourlyError(
+            "names another apartment for the same meter",
+            line=_line(int(moved[0])),
+            column="apartment_id",
+        )
+    return apartment
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """Some meters' rows laid on a grid: input row ``rows[i]`` sits at ``(row[i], col[i])``."""
+
+    rows: npt.NDArray[np.int64]
+    row: npt.NDArray[np.int64]
+    col: npt.NDArray[np.int64]
+    grid: Grid
+    litres: npt.NDArray[Any]  # NaN where a meter has no row
+    totals: npt.NDArray[Any] | None
+    apartments: npt.NDArray[np.int64] | None
+
+
+def chunks(hourly: Hourly, *, chunk_meters: int = CHUNK_METERS) -> Iterator[Chunk]:
+    """Chunks of meters; a grid spans its chunk's first to last hour."""
+    # Meters of one apartment go to the same chunk, so they can vouch for each other.
+    rank = np.empty(len(hourly.meters), dtype=np.int64)
+    keys = hourly.apartment if hourly.apartment is not None else np.zeros(len(hourly.meters))
+    rank[np.lexsort((np.arange(len(hourly.meters)), keys))] = np.arange(len(hourly.meters))
+    ranked = rank[hourly.meter]
+    order = np.argsort(ranked, kind="stable")
+    bounds = np.searchsorted(ranked[order], np.arange(0, len(hourly.meters) + 1))
     for low in range(0, len(hourly.meters), chunk_meters):
         high = min(low + chunk_meters, len(hourly.meters))
         rows = order[bounds[low] : bounds[high]]
         first = int(hourly.hour[rows].min())
         width = int(hourly.hour[rows].max()) - first + 1
-        r, c = hourly.meter[rows] - low, hourly.hour[rows] - first
+        r, c = ranked[rows] - low, hourly.hour[rows] - first
         litres = np.full((high - low, width), np.nan, dtype=np.float32)
         litres[r, c] = hourly.litres[rows]
         totals = None
         if hourly.totals is not None:
             totals = np.full((high - low, width), np.nan)
             totals[r, c] = hourly.totals[rows]
-        yield rows, Grid(first_hour=first), litres, totals
+        apartments = None
+        if hourly.apartment is not None:
+            apartments = np.full(high - low, -1, dtype=np.int64)
+            apartments[r] = hourly.apartment[hourly.meter[rows]]
+        yield Chunk(rows, r, c, Grid(first_hour=first), litres, totals, apartments)
 
 
 def hourly_detect(
@@ -188,12 +232,15 @@ def hourly_detect(
 ) -> npt.NDArray[np.int8]:
     """The reason code of each input row (0: no alert), in the file's order."""
     out = np.zeros(len(hourly), dtype=np.int8)
-    for rows, grid, litres, totals in chunks(hourly, chunk_meters=chunk_meters):
-        reasons = detect(litres, grid, totals=totals, thresholds=thresholds)
-        first = grid.first_hour
-        out[rows] = reasons[
-            hourly.meter[rows] - hourly.meter[rows].min(), hourly.hour[rows] - first
-        ]
+    for chunk in chunks(hourly, chunk_meters=chunk_meters):
+        reasons = detect(
+            chunk.litres,
+            chunk.grid,
+            totals=chunk.totals,
+            thresholds=thresholds,
+            apartments=chunk.apartments,
+        )
+        out[chunk.rows] = reasons[chunk.row, chunk.col]
     return out
 
 

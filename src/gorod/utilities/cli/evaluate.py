@@ -71,12 +71,19 @@ def simulated(
     events = events_inject(fleet, start=first, days=days, leaks=leaks, faults=faults, seed=seed)
     simulator = Simulator(fleet, start=first, seed=seed, events=events)
     litres, totals = simulator.water_hours(days)
-    meters = [fleet.device_ids[i] for i in fleet.of_kind(*simulator.water_kinds)]
+    water = fleet.of_kind(*simulator.water_kinds)
+    meters = [fleet.device_ids[i] for i in water]
+    apartments = fleet.apartment[water]
     grid = Grid(first_hour=int(first.timestamp()) // 3600)
     alerts: list[Span] = []
     for low in range(0, len(meters), CHUNK_METERS):
         high = low + CHUNK_METERS
-        reasons = detect(litres[low:high].astype(np.float32), grid, totals=totals[low:high])
+        reasons = detect(
+            litres[low:high].astype(np.float32),
+            grid,
+            totals=totals[low:high],
+            apartments=apartments[low:high],
+        )
         alerts += grid_runs(meters[low:high], grid.first_hour, reason_kinds(reasons), KINDS)
     return alerts, events
 
