@@ -46,7 +46,10 @@ def test_the_ticket_page_follows_the_call(
 ) -> None:
     services.ticket_issue(office=hall.office, service=hall.a)
     mine = services.ticket_issue(office=hall.office, service=hall.a, priority="")
+    page.set_viewport_size({"width": 375, "height": 800})  # the visitor's phone
     page.goto(f"/queues/ticket/{mine.token}/")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
+    assert_accessible(page, output_dir, "queues-ticket-phone")
     assert "1" in page.locator(".ticket-status .big").inner_text()
     services.call_next(counter=hall.one, clerk=hall.clerk)
     services.call_next(counter=hall.two, clerk=hall.other_clerk)

@@ -116,3 +116,15 @@ def test_the_desk_shows_clerks_their_counter_and_heads_their_figures(db: None) -
     assert "/queues/counters/" in clerk and "/queues/my-office/" not in clerk
     assert {"/queues/counters/", "/queues/my-office/"} <= head
     assert "/queues/" in public
+
+
+def test_a_visitor_cancels_from_the_ticket_page(client: Client, hall: Hall) -> None:
+    ticket = services.ticket_issue(office=hall.office, service=hall.a)
+    page = client.post(f"/queues/ticket/{ticket.token}/cancel/", follow=True).content.decode()
+    ticket.refresh_from_db()
+    assert ticket.status == Ticket.Status.CANCELLED
+    assert "ticket-cancel" not in page
+    again = client.post(f"/queues/ticket/{ticket.token}/cancel/", follow=True)
+    assert again.status_code == 200
+    ticket.refresh_from_db()
+    assert ticket.status == Ticket.Status.CANCELLED
