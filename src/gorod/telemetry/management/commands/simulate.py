@@ -15,8 +15,12 @@ Destinations (``--via``):
 
 ``--provision`` creates the fleet (types, devices, the gateway) in the seeded city's
 apartments and buildings, idempotently, and gives the gateway a fresh secret (it is needed for
-mqtt and http; otherwise pass ``--gateway-secret``). Replay runs from ``--start`` (default:
-``--days`` before today) as fast as it can, or at ``--speed`` simulated seconds per second;
+mqtt and http; otherwise pass ``--gateway-secret``). A broker that checks passwords from
+a file (Mosquitto) learns the fresh secret from ``gorod telemetry broker-config``: run it
+after ``--provision``, or provision once and pass ``--gateway-secret`` from then on.
+
+Replay runs from ``--start`` (default: ``--days`` before today) as fast as it can, or at
+``--speed`` simulated seconds per second;
 ``--live`` starts at the current hour and sends every device's readings each ``--interval``
 seconds with the current time (registers move on smoothly within each simulated hour).
 """
