@@ -20,7 +20,6 @@ from ninja.responses import Status
 from gorod.errors import NotFound
 from gorod.people.models import Official, User
 from gorod.people.scope import official_for
-from gorod.places.models import Institution
 from gorod.queues import conf, selectors, services
 from gorod.queues.models import Counter, QueueService, Ticket
 from gorod.schemas import ErrorOut
@@ -56,16 +55,16 @@ class OfficeOut(Schema):
     hours_today: list[str]
 
     @staticmethod
-    def from_model(office: Institution, now: dt.datetime) -> OfficeOut:
-        hours = selectors.office_hours_on(office=office, day=selectors.local_day(now))
+    def from_row(row: selectors.OfficeToday) -> OfficeOut:
+        office = row.office
         return OfficeOut(
             id=office.pk,
             name=office.name,
             kind=office.kind,
             address=office.address,
             district=office.district.name,
-            open_now=selectors.office_is_open(office=office, at=now),
-            hours_today=[f"{a:%H:%M}–{b:%H:%M}" for a, b in hours],
+            open_now=row.open_now,
+            hours_today=[f"{a:%H:%M}–{b:%H:%M}" for a, b in row.hours],
         )
 
 
@@ -188,8 +187,7 @@ class StaffingOut(Schema):
 
 @router.get("/offices", auth=None, response=list[OfficeOut], summary="Offices with a queue")
 def offices(request: HttpRequest) -> list[OfficeOut]:
-    now = timezone.now()
-    return [OfficeOut.from_model(o, now) for o in selectors.offices_listed()]
+    return [OfficeOut.from_row(row) for row in selectors.offices_today(at=timezone.now())]
 
 
 @router.get(
@@ -200,7 +198,11 @@ def offices(request: HttpRequest) -> list[OfficeOut]:
 )
 def office(request: HttpRequest, office_id: int) -> OfficeDetailOut:
     found = selectors.office_get(office_id=office_id)
-    base = OfficeOut.from_model(found, timezone.now())
+    now = timezone.now()
+    hours = selectors.office_hours_on(office=found, day=selectors.local_day(now))
+    base = OfficeOut.from_row(
+        selectors.OfficeToday(found, hours, selectors.office_is_open(office=found, at=now))
+    )
     return OfficeDetailOut(
         **base.dict(),
         services=[ServiceOut.from_model(s) for s in selectors.services_of(office=found)],

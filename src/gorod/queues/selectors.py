@@ -74,10 +74,15 @@ def _time(text: str) -> dt.time:
     return dt.time.max if hours == 24 else dt.time(hours, minutes)
 
 
-def office_hours_on(*, office: Institution, day: dt.date) -> list[tuple[dt.time, dt.time]]:
-    """The office's open intervals on ``day``: its weekly hours changed by the production
-    calendar (a day off, a shortened day, a Saturday worked as a Monday)."""
-    exception = CalendarException.objects.filter(date=day, resource__isnull=True).first()
+def _exceptions(since: dt.date, until: dt.date) -> dict[dt.date, CalendarException]:
+    """The production calendar's city-wide days off the pattern, ``since`` to ``until``."""
+    rows = CalendarException.objects.filter(date__gte=since, date__lte=until, resource__isnull=True)
+    return {row.date: row for row in rows}
+
+
+def _hours(
+    office: Institution, day: dt.date, exception: CalendarException | None
+) -> list[tuple[dt.time, dt.time]]:
     weekday = WEEKDAYS[day.weekday()]
     if exception is not None and exception.kind == CalendarException.Kind.HOLIDAY:
         return []
@@ -89,16 +94,44 @@ def office_hours_on(*, office: Institution, day: dt.date) -> list[tuple[dt.time,
     return spans
 
 
+def office_hours_on(*, office: Institution, day: dt.date) -> list[tuple[dt.time, dt.time]]:
+    """The office's open intervals on ``day``: its weekly hours changed by the production
+    calendar (a day off, a shortened day, a Saturday worked as a Monday)."""
+    return _hours(office, day, _exceptions(day, day).get(day))
+
+
 def open_days(*, office: Institution, since: dt.date, until: dt.date) -> set[dt.date]:
     """The days from ``since`` to before ``until`` the office was open (quiet ones too)."""
+    exceptions = _exceptions(since, until)
     days = (since + dt.timedelta(days=n) for n in range((until - since).days))
-    return {day for day in days if office_hours_on(office=office, day=day)}
+    return {day for day in days if _hours(office, day, exceptions.get(day))}
+
+
+def _open_at(spans: list[tuple[dt.time, dt.time]], moment: dt.time) -> bool:
+    return any(a <= moment < b for a, b in spans)
 
 
 def office_is_open(*, office: Institution, at: dt.datetime) -> bool:
     local = at.astimezone(local_zone())
-    moment = local.time()
-    return any(a <= moment < b for a, b in office_hours_on(office=office, day=local.date()))
+    return _open_at(office_hours_on(office=office, day=local.date()), local.time())
+
+
+@dataclass(frozen=True)
+class OfficeToday:
+    office: Institution
+    hours: list[tuple[dt.time, dt.time]]
+    open_now: bool
+
+
+def offices_today(*, at: dt.datetime) -> list[OfficeToday]:
+    """Every office with today's hours and whether it is open at ``at`` (one calendar read)."""
+    local = at.astimezone(local_zone())
+    exception = _exceptions(local.date(), local.date()).get(local.date())
+    rows = []
+    for office in offices_listed():
+        hours = _hours(office, local.date(), exception)
+        rows.append(OfficeToday(office, hours, _open_at(hours, local.time())))
+    return rows
 
 
 # --- counters and clerks ---------------------------------------------------------------

@@ -47,11 +47,7 @@ def _ticket(token: str) -> Ticket:
 
 @require_GET
 def offices(request: HttpRequest) -> HttpResponse:
-    now = timezone.now()
-    rows = [
-        (office, selectors.office_is_open(office=office, at=now))
-        for office in selectors.offices_listed()
-    ]
+    rows = selectors.offices_today(at=timezone.now())
     return render(request, "queues/offices.html", {"rows": rows})
 
 
