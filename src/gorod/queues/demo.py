@@ -114,7 +114,7 @@ SERVICES: dict[str, list[tuple[str, str, int, list[str], str | None]]] = {
     ],
 }
 # Counters per kind of office and which letters each serves (the first serves all).
-COUNTERS = {
+COUNTERS: dict[str, list[str]] = {
     REGISTRY: ["ABCDEF", "ABDF", "BCE", "AF"],
     CENTRE: ["PZRSNK", "PZ", "PZR", "RSK", "SN", "NK"],
 }
@@ -144,7 +144,7 @@ def _services() -> dict[str, dict[str, QueueService]]:
 
 def _counters(office: Institution, services: dict[str, QueueService]) -> list[Counter]:
     made = []
-    for number, letters in enumerate(COUNTERS[office.kind], start=1):  # type: ignore[index]
+    for number, letters in enumerate(COUNTERS[office.kind], start=1):
         counter = Counter.objects.create(office=office, number=number)
         counter.services.set([services[letter] for letter in letters])
         made.append(counter)

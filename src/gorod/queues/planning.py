@@ -22,7 +22,10 @@ from gorod.scheduling.models import Booking
 
 BOOKING_EVERY_MINUTES = 20
 # Walk-ins per hour at the busiest time of a typical day, and how the day is shaped.
-PEAK_PER_HOUR = {Institution.Kind.REGISTRY_OFFICE: 9.0, Institution.Kind.SERVICE_CENTRE: 22.0}
+PEAK_PER_HOUR: dict[str, float] = {
+    Institution.Kind.REGISTRY_OFFICE: 9.0,
+    Institution.Kind.SERVICE_CENTRE: 22.0,
+}
 SHAPE = {8: 0.5, 9: 0.7, 10: 1.0, 11: 1.0, 12: 0.9, 13: 0.6, 14: 0.8, 15: 0.9, 16: 0.8}
 LATE_SHAPE = 0.6
 
@@ -35,7 +38,7 @@ def _rates(office: Institution, day: dt.date) -> dict[int, float]:
     forecast = selectors.arrivals_forecast_of(office=office, day=day)
     if forecast is not None:
         return forecast
-    peak = PEAK_PER_HOUR.get(office.kind, 10.0)  # type: ignore[call-overload]
+    peak = PEAK_PER_HOUR.get(office.kind, 10.0)
     return {hour: peak * SHAPE.get(hour, LATE_SHAPE) for hour in range(24)}
 
 

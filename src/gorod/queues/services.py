@@ -356,6 +356,6 @@ def ticket_finish(
     ticket.finished_at = now
     ticket.save(update_fields=["status", "served_at", "finished_at"])
     _event(ticket, TicketEvent.Action.FINISHED, at=now, counter=counter, clerk=clerk)
-    if ticket.booking_id is not None:
-        booking_fulfil(booking=ticket.booking)  # type: ignore[arg-type]
+    if ticket.booking is not None:
+        booking_fulfil(booking=ticket.booking)
     return ticket
