@@ -144,6 +144,7 @@ def _register_routers() -> None:
     from gorod.ledger.api import router as ledger_router
     from gorod.people.api import router as people_router
     from gorod.places.api import router as places_router
+    from gorod.portal.api import router as notifications_router
     from gorod.privacy.api import router as privacy_router
     from gorod.queues.api import router as queues_router
     from gorod.scheduling.api import router as scheduling_router
@@ -154,6 +155,7 @@ def _register_routers() -> None:
     api.add_router("/places", places_router)
     api.add_router("/ledger", ledger_router)
     api.add_router("/privacy", privacy_router)
+    api.add_router("/notifications", notifications_router)
     api.add_router("/telemetry", telemetry_router)
     api.add_router("/utilities", utilities_router)
     api.add_router("/scheduling", scheduling_router)

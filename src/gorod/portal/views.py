@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
 
-from gorod.people.models import Citizen
+from gorod.people.models import Citizen, User
 from gorod.people.scope import official_for
 from gorod.people.selectors import citizen_for_user
+from gorod.portal.models import Notification
+from gorod.portal.notifications import notifications_mark_read
 from gorod.portal.selectors import children_ages
 from gorod.portal.tiles import tiles_for
 
@@ -57,3 +61,20 @@ def my_home(request: HttpRequest) -> HttpResponse:
         return _without_citizen(request)
     context = {"citizen": citizen, "apartment": citizen.apartment, "map": _map_data(citizen)}
     return render(request, "portal/my_home.html", context)
+
+
+@login_required
+def notifications(request: HttpRequest) -> HttpResponse:
+    mine = Notification.objects.filter(user=cast(User, request.user))
+    page = Paginator(mine, 20).get_page(request.GET.get("page"))
+    return render(request, "portal/notifications.html", {"page": page})
+
+
+@login_required
+@require_POST
+def notifications_read(request: HttpRequest) -> HttpResponse:
+    """Mark one notification read (``id``) or, without it, all of them."""
+    raw = request.POST.get("id")
+    ids = [int(raw)] if raw and raw.isdigit() else None
+    notifications_mark_read(user=cast(User, request.user), ids=ids)
+    return redirect("portal:notifications")
