@@ -14,6 +14,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 MAX_CHOICES_LIMIT = 10
 """No round lets a family list more programmes than this (a round sets its own limit)."""
@@ -22,7 +23,7 @@ MAX_CHOICES_LIMIT = 10
 class Kind(models.TextChoices):
     KINDERGARTEN = "kindergarten", _("kindergarten")
     SCHOOL = "school", _("first grade")
-    CLUB = "club", _("club")
+    CLUB = "club", pgettext_lazy("enrolment", "club")
 
 
 class Programme(models.Model):
@@ -35,7 +36,7 @@ class Programme(models.Model):
         verbose_name=_("institution"),
     )
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
-    name = models.CharField(_("name"), max_length=200)
+    name = models.CharField(pgettext_lazy("enrolment", "name"), max_length=200)
     year = models.PositiveSmallIntegerField(_("school year (starts 1 September)"))
     min_age_months = models.PositiveSmallIntegerField(_("youngest age, months"))
     max_age_months = models.PositiveSmallIntegerField(_("oldest age, months (exclusive)"))
@@ -75,7 +76,7 @@ class Territory(models.Model):
         null=True,
         blank=True,
         related_name="+",
-        verbose_name=_("building"),
+        verbose_name=pgettext_lazy("enrolment", "building"),
     )
     district = models.ForeignKey(
         "places.District",
@@ -113,7 +114,7 @@ class Round(models.Model):
     class Status(models.TextChoices):
         DRAFT = "draft", _("draft")
         OPEN = "open", _("open for applications")
-        CLOSED = "closed", _("closed")
+        CLOSED = "closed", pgettext_lazy("enrolment", "closed")
         MATCHED = "matched", _("matched")
         PUBLISHED = "published", _("results published")
 
@@ -123,12 +124,15 @@ class Round(models.Model):
 
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
     year = models.PositiveSmallIntegerField(_("school year (starts 1 September)"))
-    name = models.CharField(_("name"), max_length=200)
+    name = models.CharField(pgettext_lazy("enrolment", "name"), max_length=200)
     opens_at = models.DateTimeField(_("opens"))
     closes_at = models.DateTimeField(_("closes"))
     max_choices = models.PositiveSmallIntegerField(_("programmes a family may list"))
     status = models.CharField(
-        _("status"), max_length=16, choices=Status.choices, default=Status.DRAFT
+        pgettext_lazy("enrolment", "status"),
+        max_length=16,
+        choices=Status.choices,
+        default=Status.DRAFT,
     )
     tie_breaking = models.CharField(
         _("tie-breaking"), max_length=8, choices=TieBreaking.choices, default=TieBreaking.SINGLE
@@ -137,7 +141,9 @@ class Round(models.Model):
     input_sha256 = models.CharField(_("input SHA-256"), max_length=64, blank=True)
     result_sha256 = models.CharField(_("result SHA-256"), max_length=64, blank=True)
     matched_at = models.DateTimeField(_("matched"), null=True, blank=True)
-    published_at = models.DateTimeField(_("published"), null=True, blank=True)
+    published_at = models.DateTimeField(
+        pgettext_lazy("enrolment", "published"), null=True, blank=True
+    )
 
     class Meta:
         verbose_name = _("enrolment round")
@@ -182,10 +188,13 @@ class Application(models.Model):
         "people.Citizen",
         on_delete=models.PROTECT,
         related_name="applications_made",
-        verbose_name=_("guardian"),
+        verbose_name=pgettext_lazy("enrolment", "guardian"),
     )
     status = models.CharField(
-        _("status"), max_length=16, choices=Status.choices, default=Status.SUBMITTED
+        pgettext_lazy("enrolment", "status"),
+        max_length=16,
+        choices=Status.choices,
+        default=Status.SUBMITTED,
     )
     lottery = models.PositiveIntegerField(
         _("lottery number"),
@@ -202,7 +211,7 @@ class Application(models.Model):
         verbose_name=_("place after the latest run"),
     )
     submitted_at = models.DateTimeField(_("submitted"), auto_now_add=True)
-    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    updated_at = models.DateTimeField(pgettext_lazy("enrolment", "updated"), auto_now=True)
 
     class Meta:
         verbose_name = _("application")
@@ -375,7 +384,10 @@ class Offer(models.Model):
     programme = models.ForeignKey(Programme, on_delete=models.PROTECT, related_name="offers")
     run = models.ForeignKey(Run, on_delete=models.PROTECT, related_name="offers")
     status = models.CharField(
-        _("status"), max_length=16, choices=Status.choices, default=Status.OFFERED
+        pgettext_lazy("enrolment", "status"),
+        max_length=16,
+        choices=Status.choices,
+        default=Status.OFFERED,
     )
     created_at = models.DateTimeField(auto_now_add=True)
     expires_at = models.DateTimeField(_("answer by"))
