@@ -145,6 +145,31 @@ def test_a_failing_store_is_retried_and_nothing_is_skipped(broker: Broker) -> No
     assert sorted(recorder.payloads, key=int) == [str(n).encode() for n in range(40)]
 
 
+def test_a_worker_reconnects_when_the_broker_comes_back() -> None:
+    if not mosquitto_available():
+        pytest.skip("mosquitto is not installed")
+    recorder = Recorder()
+
+    async def scenario() -> None:
+        with private_mosquitto() as first:
+            worker = Worker(_options(first, stats_seconds=0.2), store=recorder)
+            running = asyncio.ensure_future(worker.run())
+            await asyncio.sleep(0.5)
+            await _publish(first, _topics(10))
+            while len(recorder.payloads) < 10:
+                await asyncio.sleep(0.02)
+        with private_mosquitto(port=first.port) as again:
+            await asyncio.sleep(2.0)  # the worker's back-off, then its new subscription
+            await _publish(again, _topics(10))
+            while len(recorder.payloads) < 20:
+                await asyncio.sleep(0.02)
+            worker.stop()
+            await running
+
+    asyncio.run(asyncio.wait_for(scenario(), timeout=30))
+    assert sorted(recorder.payloads, key=int) == sorted([str(n).encode() for n in range(10)] * 2)
+
+
 def test_topics_route_devices_and_gateways_and_nothing_else() -> None:
     assert topic_route("gorod/v1/devices/wm-000123/telemetry") == ("device", "wm-000123")
     assert topic_route("gorod/v1/gateways/gw-7/telemetry") == ("gateway", "gw-7")

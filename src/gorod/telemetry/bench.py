@@ -193,11 +193,28 @@ class Stage:
             result = row.fetchone()
         return int(result[0]) if result else 0
 
+    def stored_raw(self) -> int:
+        """Rows as stored, from the table's log alone: cheap enough to poll."""
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        from gorod.telemetry import table
+
+        delta = table.open_table(self.table_uri)
+        if delta is None:
+            return 0
+        actions = pa.table(delta.get_add_actions(flatten=True))
+        return int(pc.sum(actions["num_records"]).as_py() or 0) if len(actions) else 0
+
     def wait_for(self, expected: int, *, timeout: float) -> int:
+        """Poll the stored rows until ``expected`` are there, then count as queries do."""
         deadline = time.monotonic() + timeout
+        while self.stored_raw() < expected and time.monotonic() < deadline:
+            time.sleep(0.05)
         seen = self.count()
+        # Rows stored twice (a redelivered batch) count once: wait for the missing ones.
         while seen < expected and time.monotonic() < deadline:
-            time.sleep(0.1)
+            time.sleep(0.2)
             seen = self.count()
         return seen
 

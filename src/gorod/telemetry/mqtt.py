@@ -137,11 +137,11 @@ log_type warning
 
 
 @contextlib.contextmanager
-def private_mosquitto() -> Iterator[Broker]:
-    """A Mosquitto of our own on a free 127.0.0.1 port, stopped on exit."""
+def private_mosquitto(port: int | None = None) -> Iterator[Broker]:
+    """A Mosquitto of our own on a free (or the given) 127.0.0.1 port, stopped on exit."""
     binary = shutil.which(MOSQUITTO) or "/usr/sbin/mosquitto"
     with tempfile.TemporaryDirectory(prefix="gorod_mosquitto_") as directory:
-        port = free_port()
+        port = port or free_port()
         conf = Path(directory) / "mosquitto.conf"
         conf.write_text(MOSQUITTO_CONF.format(port=port))
         log = (Path(directory) / "mosquitto.log").open("wb")

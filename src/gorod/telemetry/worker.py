@@ -165,6 +165,7 @@ class Worker:
         self.totals = Totals()
         self.stopping = asyncio.Event()
         self._stop_waiter: asyncio.Future[Any] | None = None
+        self._gone: asyncio.Future[None] | None = None
         self._next: asyncio.Future[aiomqtt.Message] | None = None
         self._first_at = 0.0
         # Storage runs in one thread of its own: one database connection, in order.
@@ -210,6 +211,8 @@ class Worker:
                 await client.subscribe([(topic, 1) for topic in topics])
             logger.info("worker %s subscribed at %s", options.client_id, options.broker.url)
             incoming = aiomqtt_messages(client)
+            # The queue is read directly, so a lost connection must be watched for here.
+            self._gone = client._disconnected
             stop_waiter = asyncio.ensure_future(self.stopping.wait())
             self._stop_waiter = stop_waiter
             try:
@@ -241,11 +244,16 @@ class Worker:
             waiters: set[asyncio.Future[Any]] = {self._next}
             if self._stop_waiter is not None:
                 waiters.add(self._stop_waiter)
+            if self._gone is not None:
+                waiters.add(self._gone)
             await asyncio.wait(
                 waiters,
                 timeout=timeout,
                 return_when=asyncio.FIRST_COMPLETED,
             )
+        if self._gone is not None and self._gone.done():
+            cause = self._gone.exception()  # retrieved, so asyncio does not warn of it
+            raise aiomqtt.MqttError(f"the connection to the broker was lost ({cause})")
         if not self._next.done():
             return None
         message = self._next.result()
