@@ -21,7 +21,9 @@
     }
     var data = JSON.parse(source.textContent);
     figure.hidden = false;
-    var map = L.map(holder, { scrollWheelZoom: false, attributionControl: false, zoomControl: false });
+    var map = L.map(holder, {
+      scrollWheelZoom: false, attributionControl: false, zoomControl: false, zoomSnap: 0.25
+    });
     L.control.zoom({
       zoomInTitle: holder.dataset.zoomIn, zoomOutTitle: holder.dataset.zoomOut
     }).addTo(map);
