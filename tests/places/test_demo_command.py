@@ -71,10 +71,10 @@ def test_demo_serves_http_and_sigint_stops_it_and_all_its_children(tmp_path):
         start_new_session=True,
     )
     try:
-        deadline = time.monotonic() + 35
+        deadline = time.monotonic() + 180  # a guard against a hang, not a speed check
         while not answers_http(port):
             assert demo.poll() is None, (tmp_path / "demo.log").read_text()
-            assert time.monotonic() < deadline, "gorod demo did not answer within 35 s"
+            assert time.monotonic() < deadline, "gorod demo did not answer within 180 s"
             time.sleep(0.3)
         children = descendants(demo.pid)
         assert children, "the web server runs as a child process"
