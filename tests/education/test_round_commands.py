@@ -69,8 +69,16 @@ def test_the_waitlist_input_is_exported_after_a_refusal(tmp_path: Path) -> None:
         (["run", "--round", "{round}", "--seed", "-1"], "--seed"),
         (["run", "--round", "{round}"], "once it has closed"),
         (["publish", "--round", "{round}"], "matched round"),
+        (["tick", "--every", "0"], "--every"),
     ],
-    ids=["unknown-round", "export-before-run", "negative-seed", "still-open", "publish-early"],
+    ids=[
+        "unknown-round",
+        "export-before-run",
+        "negative-seed",
+        "still-open",
+        "publish-early",
+        "tick-every-zero",
+    ],
 )
 def test_bad_requests_exit_with_2_and_change_nothing(
     tmp_path: Path, args: list[str], message: str
@@ -84,6 +92,8 @@ def test_bad_requests_exit_with_2_and_change_nothing(
     assert Round.objects.get().status == Round.Status.OPEN
 
 
-def test_the_demo_hook_is_declared_on_the_app() -> None:
-    hook = apps.get_app_config("education").demo_prepare  # type: ignore[attr-defined]
-    assert callable(import_string(hook))
+def test_the_demo_hooks_are_declared_on_the_app() -> None:
+    config = apps.get_app_config("education")
+    assert callable(import_string(config.demo_prepare))  # type: ignore[attr-defined]
+    children = import_string(config.demo_children)(env={})  # type: ignore[attr-defined]
+    assert [child.argv[-4:] for child in children] == [["education", "tick", "--every", "60"]]

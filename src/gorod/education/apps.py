@@ -47,6 +47,7 @@ class EducationConfig(AppConfig):
         },
     ]
     demo_prepare = "gorod.education.demo.demo_prepare"
+    demo_children = "gorod.education.demo.demo_children"
     role_permissions = {
         "city_admin": [
             f"education.{verb}_{model}" for model in CATALOGUE for verb in ("view", "add", "change")

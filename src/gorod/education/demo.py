@@ -11,8 +11,9 @@ from __future__ import annotations
 import datetime as dt
 import math
 import random
+import sys
 from collections import defaultdict
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -32,6 +33,9 @@ from gorod.people.demo import CITIZEN_EMAIL
 from gorod.people.models import Citizen, Guardianship
 from gorod.places import selectors as places
 from gorod.places.models import Building, Institution
+
+if TYPE_CHECKING:
+    from gorod.places.management.commands.demo import Child
 
 # (name, youngest months, oldest months exclusive, schedule)
 KINDERGARTEN_GROUPS = (
@@ -346,3 +350,11 @@ def demo_prepare(*, seed: int, stdout: Any) -> None:
             "club": counts[Kind.CLUB],
         }
     )
+
+
+def demo_children(*, env: dict[str, str]) -> list[Child]:
+    """Offers expire on time in the demo too: the tick runs every minute beside the web."""
+    from gorod.places.management.commands.demo import Child
+
+    tick = [sys.executable, "-m", "gorod.cli", "education", "tick", "--every", "60"]
+    return [Child("enrolment-offers", tick)]

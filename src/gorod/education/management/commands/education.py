@@ -6,11 +6,13 @@
 - ``export --round ID --output round.json [--waitlist]``: the round as it ran (or the input
   of its latest waitlist run), so anyone can re-run it and compare the logged hashes.
 - ``run --round ID [--seed N]``, ``publish --round ID``: what the city administrator does.
-- ``tick``: expire the offers past their deadline and pass their places on.
+- ``tick [--every SECONDS]``: expire the offers past their deadline and pass their places on
+  (once, or in a loop: the demo runs it beside the web server).
 """
 
 from __future__ import annotations
 
+import time
 from argparse import ArgumentParser
 from pathlib import Path
 from typing import Any
@@ -45,20 +47,36 @@ class Command(BaseCommand):
         run.add_argument("--seed", type=int, help="the lottery seed (random when left out)")
         publish = actions.add_parser("publish", help="publish a matched round: offers go out")
         publish.add_argument("--round", required=True, type=int, dest="round_id")
-        actions.add_parser("tick", help="expire offers past their deadline")
+        tick = actions.add_parser("tick", help="expire offers past their deadline")
+        tick.add_argument(
+            "--every",
+            type=int,
+            metavar="SECONDS",
+            help="keep running, expiring offers every SECONDS (the demo runs it so)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         action = options["action"]
         if action == "match":
             self._match(options["input"], options["output"])
         elif action == "tick":
-            expired = services.offers_expire()
-            self.stdout.write(gettext("%(count)d offers expired") % {"count": expired})
+            self._tick(options["every"])
         else:
             try:
                 self._on_round(action, selectors.round_get(round_id=options["round_id"]), options)
             except ApplicationError as exc:
                 raise CommandError(exc.message, returncode=2) from exc
+
+    def _tick(self, every: int | None) -> None:
+        if every is not None and not 1 <= every <= 86400:
+            raise CommandError(gettext("--every: must be from 1 to 86400 seconds"), returncode=2)
+        while True:
+            expired = services.offers_expire()
+            if every is None or expired:
+                self.stdout.write(gettext("%(count)d offers expired") % {"count": expired})
+            if every is None:
+                return
+            time.sleep(every)
 
     def _on_round(self, action: str, round_: Round, options: dict[str, Any]) -> None:
         if action == "export":
