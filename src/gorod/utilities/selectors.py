@@ -18,6 +18,7 @@ from gorod.errors import NotFound
 from gorod.people.models import Citizen, User
 from gorod.people.scope import restrict
 from gorod.places.models import Apartment
+from gorod.portal.models import Notification
 from gorod.telemetry.models import DeviceState
 from gorod.utilities import conf
 from gorod.utilities.models import (
@@ -90,76 +91,110 @@ def period_of(day: dt.date) -> dt.date:
     return day.replace(day=1)
 
 
+@dataclass(frozen=True)
+class History:
+    """A meter's readings in effect up to a month (ascending), read once: what the VEE
+    rules, the estimate and the bill ask about the meter's past."""
+
+    meter: Meter
+    readings: list[Reading]
+
+    def in_effect(self, period: dt.date) -> Reading | None:
+        return next((r for r in self.readings if r.period == period), None)
+
+    def _before(self, period: dt.date) -> list[Reading]:
+        return [r for r in self.readings if r.period < period]
+
+    def previous_real(self, period: dt.date) -> Previous:
+        """The last accepted real reading before ``period``, or the installation value."""
+        real = [r for r in self._before(period) if r.status == Reading.Status.ACCEPTED]
+        if not real:
+            return Previous(self.meter.initial_value, self.meter.installed_on)
+        return Previous(real[-1].value, real[-1].read_on)
+
+    def real_points(self, period: dt.date) -> list[tuple[int, Decimal]]:
+        """The real register values ``(month index, value)`` in the VEE window before
+        ``period``, the installation value first when that falls in the window."""
+        start, end = month_index(period) - VEE_WINDOW_MONTHS, month_index(period)
+        points: list[tuple[int, Decimal]] = []
+        installed = month_index(self.meter.installed_on)
+        if start <= installed < end:
+            points.append((installed, self.meter.initial_value))
+        points.extend(
+            (month_index(r.period), r.value)
+            for r in self._before(period)
+            if r.status == Reading.Status.ACCEPTED and month_index(r.period) >= start
+        )
+        return points
+
+    def average_daily(self, period: dt.date) -> Decimal | None:
+        average = average_monthly(self.real_points(period), digits=self.meter.digits)
+        return None if average is None else average[0] / DAYS_PER_MONTH
+
+    def estimated_in_a_row(self, period: dt.date) -> list[Reading]:
+        """The estimated readings just before ``period``, since the last real one."""
+        found: list[Reading] = []
+        for reading in reversed(self._before(period)):
+            if reading.status != Reading.Status.ESTIMATED:
+                break
+            found.append(reading)
+        return found
+
+    def last_value(self, period: dt.date) -> Decimal:
+        """The register value in effect before ``period`` (real or estimated)."""
+        before = self._before(period)
+        return before[-1].value if before else self.meter.initial_value
+
+
+def histories_of(*, meters: list[Meter], period: dt.date) -> dict[int, History]:
+    """Each meter's history up to ``period``, in one query."""
+    by_meter: dict[int, list[Reading]] = {m.pk: [] for m in meters}
+    rows = Reading.objects.filter(meter__in=meters, period__lte=period, status__in=IN_EFFECT)
+    for reading in rows.order_by("meter", "period"):
+        by_meter[reading.meter_id].append(reading)
+    return {m.pk: History(m, by_meter[m.pk]) for m in meters}
+
+
+def history_of(*, meter: Meter, period: dt.date) -> History:
+    return histories_of(meters=[meter], period=period)[meter.pk]
+
+
 def reading_in_effect(*, meter: Meter, period: dt.date) -> Reading | None:
     return Reading.objects.filter(meter=meter, period=period, status__in=IN_EFFECT).first()
 
 
-def previous_real(*, meter: Meter, period: dt.date) -> Previous:
-    """The last accepted real reading before ``period``, or the value the meter was
-    installed with."""
-    last = (
-        Reading.objects.filter(meter=meter, period__lt=period, status=Reading.Status.ACCEPTED)
-        .order_by("-period")
-        .first()
+def tariffs_for(*, period: dt.date) -> dict[str, Decimal]:
+    """Every resource's price per unit in force on the first of ``period``."""
+    prices = conf.default_tariffs()
+    rows = Tariff.objects.filter(valid_from__lte=period).order_by("resource", "valid_from")
+    for row in rows:
+        prices[row.resource] = row.price  # the latest one wins
+    return prices
+
+
+REMINDER = "utilities.reminder"
+
+
+def residents_to_remind(*, period: dt.date) -> list[tuple[Citizen, User]]:
+    """Residents with an account whose home has an active manual meter without a reading in
+    effect for ``period``, and who were not reminded since the month began."""
+    missing = Meter.objects.filter(is_active=True, is_smart=False).exclude(
+        readings__period=period, readings__status__in=IN_EFFECT
     )
-    if last is None:
-        return Previous(meter.initial_value, meter.installed_on)
-    return Previous(last.value, last.read_on)
-
-
-def real_points(*, meter: Meter, period: dt.date) -> list[tuple[int, Decimal]]:
-    """The meter's real register values ``(month index, value)`` in the VEE window before
-    ``period``, its installation value first when that falls in the window."""
-    start = month_index(period) - VEE_WINDOW_MONTHS
-    points: list[tuple[int, Decimal]] = []
-    installed = month_index(meter.installed_on)
-    if start <= installed < month_index(period):
-        points.append((installed, meter.initial_value))
-    readings = Reading.objects.filter(
-        meter=meter,
-        status=Reading.Status.ACCEPTED,
-        period__lt=period,
-        period__gte=month_start(start),
-    ).order_by("period")
-    points.extend((month_index(r.period), r.value) for r in readings)
-    return points
-
-
-def average_daily(*, meter: Meter, period: dt.date) -> Decimal | None:
-    average = average_monthly(real_points(meter=meter, period=period), digits=meter.digits)
-    return None if average is None else average[0] / DAYS_PER_MONTH
-
-
-def estimated_in_a_row(*, meter: Meter, period: dt.date) -> list[Reading]:
-    """The estimated readings in effect just before ``period``, since the last real one."""
-    found: list[Reading] = []
-    earlier = Reading.objects.filter(meter=meter, period__lt=period, status__in=IN_EFFECT)
-    for reading in earlier.order_by("-period"):
-        if reading.status != Reading.Status.ESTIMATED:
-            break
-        found.append(reading)
-    return found
-
-
-def last_value(*, meter: Meter, period: dt.date) -> Decimal:
-    """The register value in effect before ``period`` (real or estimated)."""
-    last = (
-        Reading.objects.filter(meter=meter, period__lt=period, status__in=IN_EFFECT)
-        .order_by("-period")
-        .first()
+    reminded = Notification.objects.filter(
+        kind=REMINDER,
+        created_at__gte=dt.datetime.combine(
+            period, dt.time(), tzinfo=timezone.get_current_timezone()
+        ),
+    ).values("user")
+    citizens = (
+        Citizen.objects.filter(apartment__meters__in=missing, user__isnull=False)
+        .exclude(user__in=reminded)
+        .select_related("user")
+        .distinct()
+        .order_by("pk")
     )
-    return meter.initial_value if last is None else last.value
-
-
-def tariff_for(*, resource: str, period: dt.date) -> Decimal:
-    """The price per unit in force on the first of ``period``: a back-office tariff or
-    the setting."""
-    row = (
-        Tariff.objects.filter(resource=resource, valid_from__lte=period)
-        .order_by("-valid_from")
-        .first()
-    )
-    return row.price if row is not None else conf.default_tariffs()[resource]
+    return [(c, c.user) for c in citizens if c.user is not None]
 
 
 @dataclass(frozen=True)

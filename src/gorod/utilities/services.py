@@ -26,7 +26,7 @@ from gorod.errors import ApplicationError, Conflict, NotFound
 from gorod.ledger.services import record
 from gorod.people.models import User
 from gorod.places.models import Apartment
-from gorod.utilities import conf, selectors
+from gorod.utilities import conf, notices, selectors
 from gorod.utilities.models import Alert, Bill, BillLine, Meter, Reading
 from gorod.utilities.reasons import ESTIMATE_REASONS, reason_text
 from gorod.utilities.vee import (
@@ -70,15 +70,18 @@ def _parse_value(raw: object, *, meter: Meter) -> Decimal:
     return value
 
 
-def _verdict(*, meter: Meter, value: Decimal, period: dt.date, read_on: dt.date) -> Verdict:
+def _verdict(
+    *, history: selectors.History, value: Decimal, period: dt.date, read_on: dt.date, residents: int
+) -> Verdict:
+    meter = history.meter
     return validate(
         value,
         digits=meter.digits,
-        previous=selectors.previous_real(meter=meter, period=period),
+        previous=history.previous_real(period),
         read_on=read_on,
-        residents=selectors.residents_of(apartment=meter.apartment),
+        residents=residents,
         standard_monthly=conf.standards()[meter.resource],
-        average_daily=selectors.average_daily(meter=meter, period=period),
+        average_daily=history.average_daily(period),
         limits=conf.limits(),
     )
 
@@ -147,6 +150,8 @@ def _readings_submit(
         .filter(apartment=apartment, is_active=True, pk__in=list(values))
         .select_related("apartment")
     }
+    histories = selectors.histories_of(meters=list(meters.values()), period=window.period)
+    residents = selectors.residents_of(apartment=apartment)
     accepted: list[tuple[Meter, Decimal, Verdict, Reading | None]] = []
     for meter_id, raw in values.items():
         meter = meters.get(meter_id)
@@ -156,9 +161,12 @@ def _readings_submit(
                 field=field_of(meter_id),
             )
         value = _parse_value(raw, meter=meter)
-        current = selectors.reading_in_effect(meter=meter, period=window.period)
+        history = histories[meter.pk]
+        current = history.in_effect(window.period)
         _check_resubmission(meter, current, value)
-        verdict = _verdict(meter=meter, value=value, period=window.period, read_on=day)
+        verdict = _verdict(
+            history=history, value=value, period=window.period, read_on=day, residents=residents
+        )
         if not verdict.accepted:
             raise _refusal(meter, verdict)
         accepted.append((meter, value, verdict, current))
@@ -180,6 +188,7 @@ def _readings_submit(
                 submitted_at=now,
             )
         )
+    notices.readings_accepted(user=user, readings=readings)
     return readings
 
 
@@ -195,18 +204,20 @@ def reading_record(
     """A reading an operator took (a visit, a paper form) for ``period``, through the same
     VEE rules: a refused value is kept as rejected, with its reason."""
     now = now or timezone.now()
-    if selectors.reading_in_effect(meter=meter, period=period) is not None:
+    history = selectors.history_of(meter=meter, period=period)
+    if history.in_effect(period) is not None:
         raise Conflict(
             _("%(meter)s already has a reading for this month.") % {"meter": meter},
             field=field_of(meter.pk),
         )
     return _checked_reading(
-        meter,
+        history,
         value,
         period=period,
         read_on=timezone.localdate(now),
         now=now,
         source=Reading.Source.OPERATOR,
+        residents=selectors.residents_of(apartment=meter.apartment),
         user=user,
     )
 
@@ -227,19 +238,22 @@ class CloseResult:
 
 
 def _checked_reading(
-    meter: Meter,
+    history: selectors.History,
     value: Decimal,
     *,
     period: dt.date,
     read_on: dt.date,
     now: dt.datetime,
     source: str,
+    residents: int,
     user: User | None = None,
 ) -> Reading:
     """A reading from a meter or an operator, kept whether the VEE rules accept it or not."""
-    verdict = _verdict(meter=meter, value=value, period=period, read_on=read_on)
+    verdict = _verdict(
+        history=history, value=value, period=period, read_on=read_on, residents=residents
+    )
     return Reading.objects.create(
-        meter=meter,
+        meter=history.meter,
         period=period,
         value=value,
         consumption=verdict.consumption,
@@ -254,21 +268,24 @@ def _checked_reading(
 
 
 def _estimated_reading(
-    meter: Meter, *, period: dt.date, read_on: dt.date, residents: int, now: dt.datetime
+    history: selectors.History,
+    *,
+    period: dt.date,
+    read_on: dt.date,
+    residents: int,
+    now: dt.datetime,
 ) -> Reading:
+    meter = history.meter
     result = estimate(
-        points=selectors.real_points(meter=meter, period=period),
+        points=history.real_points(period),
         period=month_index(period),
         digits=meter.digits,
         residents=residents,
         standard_monthly=conf.standards()[meter.resource],
-        estimated_in_a_row=len(selectors.estimated_in_a_row(meter=meter, period=period)),
+        estimated_in_a_row=len(history.estimated_in_a_row(period)),
         limits=conf.limits(),
     )
-    value = quantize(
-        (selectors.last_value(meter=meter, period=period) + result.consumption)
-        % capacity(meter.digits)
-    )
+    value = quantize((history.last_value(period) + result.consumption) % capacity(meter.digits))
     return Reading.objects.create(
         meter=meter,
         period=period,
@@ -283,15 +300,18 @@ def _estimated_reading(
     )
 
 
-def _bill_line(bill: Bill, meter: Meter, reading: Reading) -> BillLine:
+def _bill_line(
+    bill: Bill, history: selectors.History, reading: Reading, tariffs: Mapping[str, Decimal]
+) -> BillLine:
     """The line for a meter's month; a real reading after estimates bills the difference
     between what it shows and what the estimates billed, and retires those estimates."""
+    meter = history.meter
     kind = BillLine.Kind.ACTUAL
     quantity = reading.consumption or Decimal(0)
     if reading.status == Reading.Status.ESTIMATED:
         kind = BillLine.Kind.ESTIMATED
     else:
-        estimates = selectors.estimated_in_a_row(meter=meter, period=reading.period)
+        estimates = history.estimated_in_a_row(reading.period)
         if estimates:
             kind = BillLine.Kind.RECALCULATED
             quantity = recalculation(
@@ -300,8 +320,8 @@ def _bill_line(bill: Bill, meter: Meter, reading: Reading) -> BillLine:
             Reading.objects.filter(pk__in=[e.pk for e in estimates]).update(
                 status=Reading.Status.SUPERSEDED
             )
-    tariff = selectors.tariff_for(resource=meter.resource, period=reading.period)
-    return BillLine.objects.create(
+    tariff = tariffs[meter.resource]
+    return BillLine(
         bill=bill,
         meter=meter,
         resource=meter.resource,
@@ -320,21 +340,26 @@ def apartment_close(
     smart_values: Mapping[str, Decimal],
     result: CloseResult,
     now: dt.datetime,
+    tariffs: Mapping[str, Decimal] | None = None,
 ) -> Bill | None:
     """Close one apartment's month: smart values, estimates, then the bill (once)."""
     read_on = selectors.window_on(period).closes
     residents = selectors.residents_of(apartment=apartment)
+    meters = list(Meter.objects.select_for_update().filter(apartment=apartment, is_active=True))
+    histories = selectors.histories_of(meters=meters, period=period)
     in_effect: dict[int, Reading] = {}
-    for meter in Meter.objects.select_for_update().filter(apartment=apartment, is_active=True):
-        reading = selectors.reading_in_effect(meter=meter, period=period)
+    for meter in meters:
+        history = histories[meter.pk]
+        reading = history.in_effect(period)
         if reading is None and meter.is_smart and meter.device_id in smart_values:
             smart = _checked_reading(
-                meter,
+                history,
                 smart_values[meter.device_id],
                 period=period,
                 read_on=read_on,
                 now=now,
                 source=Reading.Source.SMART,
+                residents=residents,
             )
             if smart.status == Reading.Status.ACCEPTED:
                 result.smart_accepted += 1
@@ -343,20 +368,23 @@ def apartment_close(
                 result.smart_rejected += 1
         if reading is None:
             reading = _estimated_reading(
-                meter, period=period, read_on=read_on, residents=residents, now=now
+                history, period=period, read_on=read_on, residents=residents, now=now
             )
             result.estimated += 1
         in_effect[meter.pk] = reading
     result.apartments += 1
     if not in_effect or Bill.objects.filter(apartment=apartment, period=period).exists():
         return None
+    prices = tariffs if tariffs is not None else selectors.tariffs_for(period=period)
     bill = Bill.objects.create(apartment=apartment, period=period, total=Decimal(0))
-    meters = {m.pk: m for m in Meter.objects.filter(pk__in=list(in_effect))}
-    lines = [_bill_line(bill, meters[pk], reading) for pk, reading in in_effect.items()]
+    lines = BillLine.objects.bulk_create(
+        [_bill_line(bill, histories[pk], reading, prices) for pk, reading in in_effect.items()]
+    )
     result.recalculated += sum(line.kind == BillLine.Kind.RECALCULATED for line in lines)
     bill.total = sum((line.amount for line in lines), Decimal(0))
     bill.save(update_fields=["total"])
     result.bills += 1
+    notices.bill_issued(bill=bill)
     return bill
 
 
@@ -381,6 +409,7 @@ def period_close(
     if smart_values is None:
         smart_values = selectors.smart_register_values()
     homes = apartments if apartments is not None else Apartment.objects.all()
+    tariffs = selectors.tariffs_for(period=period)
     result = CloseResult(period)
     for apartment in homes.filter(meters__is_active=True).distinct().order_by("pk"):
         try:
@@ -390,6 +419,7 @@ def period_close(
                 smart_values=smart_values,
                 result=result,
                 now=now,
+                tariffs=tariffs,
             )
         except IntegrityError:  # a concurrent run closed this apartment first
             result.skipped += 1
@@ -450,4 +480,31 @@ def alert_decide(*, alert_id: int, user: User, decision: str, comment: str = "")
         purpose="anomaly investigation",
         detail={"alert": alert.pk, "kind": alert.kind, "decision": decision},
     )
+    if decision == Alert.Status.CONFIRMED:
+        notices.leak_confirmed(alert=alert)
     return alert
+
+
+@dataclass
+class RemindResult:
+    period: dt.date
+    window_open: bool
+    reminded: int = 0
+
+
+def residents_remind(*, now: dt.datetime | None = None) -> RemindResult:
+    """Tell the residents whose home has meters without this month's reading that the
+    window is open; each at most once a month. Outside the window, nobody."""
+    now = now or timezone.now()
+    day = timezone.localdate(now)
+    window = selectors.window_on(day)
+    result = RemindResult(window.period, window.is_open(day))
+    if not result.window_open:
+        return result
+    for citizen, user in selectors.residents_to_remind(period=window.period):
+        with transaction.atomic():
+            notices.window_open(
+                citizen=citizen, user=user, period=window.period, closes=window.closes
+            )
+        result.reminded += 1
+    return result
