@@ -6,6 +6,7 @@ import pytest
 from django.db import IntegrityError, transaction
 
 from gorod.errors import ApplicationError, Conflict, NotFound
+from gorod.portal.models import Notification
 from gorod.scheduling import services
 from gorod.scheduling.models import Booking, CalendarException, Slot
 from tests.people.factories import CitizenFactory, child_of
@@ -235,14 +236,13 @@ def test_check_in_with_an_unknown_code_is_not_found(office: Office) -> None:
 
 
 def test_the_tick_expires_holds_marks_noshows_and_reminds_once(office: Office) -> None:
-    portal = pytest.importorskip("gorod.portal.models")
     held = hold(office, slot=office.slots[0])
     booked = hold(office, slot=office.slots[8], confirm=True)
     assert held.hold_expires_at is not None
     report = services.tick(now=held.hold_expires_at)
     assert report == {"holds_expired": 1, "noshows": 0, "reminders": 1}
     assert services.tick(now=held.hold_expires_at)["reminders"] == 0
-    assert portal.Notification.objects.filter(user=office.citizen.user).count() == 1
+    assert Notification.objects.filter(user=office.citizen.user).count() == 1
     late = office.slots[8].start + dt.timedelta(minutes=16)
     assert services.tick(now=late)["noshows"] == 1
     booked.refresh_from_db()

@@ -19,13 +19,13 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
-from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
 from gorod.errors import ApplicationError, Conflict, NotFound
 from gorod.people.models import Citizen, User
 from gorod.people.scope import citizens_acted_for
 from gorod.places.models import Institution
+from gorod.portal.notifications import notify
 from gorod.scheduling import calendars, conf, selectors
 from gorod.scheduling.calendars import DayException, Span
 from gorod.scheduling.models import (
@@ -451,7 +451,6 @@ def _recipient(booking: Booking) -> tuple[User | None, Citizen]:
 
 def reminders_send(*, now: dt.datetime) -> int:
     """Remind each booked visitor once, ``reminder_lead`` before the visit."""
-    notify = import_string("gorod.portal.notifications.notify")
     due = Booking.objects.filter(
         status=Booking.Status.BOOKED,
         reminded_at__isnull=True,
