@@ -50,6 +50,7 @@ from gorod.telemetry.mqtt import (
 SECTIONS = ("mqtt-batched", "mqtt-single", "http-json", "http-arrow", "http-parquet", "queries")
 BASE_TS_MS = 1_767_225_600_000  # 2026-01-01T00:00:00Z
 GATEWAY = "bench-gw"
+BARRIER_TIMEOUT = 600.0
 GATEWAY_SECRET = "bench-gw.bench-secret-0123456789abcdefghijklmnopqrstu"  # noqa: S105 - a bench stage's own
 
 SETUP = """
@@ -296,7 +297,7 @@ def _message(devices: Sequence[str], number: int, per_message: int) -> tuple[str
 
 
 def _publish(
-    broker: Broker, devices: Sequence[str], numbers: range, per_message: int, start_at: float
+    broker: Broker, devices: Sequence[str], numbers: range, per_message: int, start: Any
 ) -> None:
     """One publisher process: prepare its messages, wait for the start, send them (QoS 1)."""
     import paho.mqtt.client as mqtt
@@ -308,7 +309,7 @@ def _publish(
     client.max_queued_messages_set(0)
     client.connect(broker.host, broker.port)
     client.loop_start()
-    time.sleep(max(0.0, start_at - time.time()))
+    start.wait(timeout=BARRIER_TIMEOUT)
     infos = [client.publish(topic, payload, qos=1) for topic, payload in messages]
     for info in infos:
         info.wait_for_publish(timeout=300)
@@ -321,7 +322,7 @@ def publish_parallel(
 ) -> float:
     """Send ``messages`` messages from ``processes`` processes; returns the common start time."""
     context = multiprocessing.get_context("spawn")
-    start_at = time.time() + 1.5 + 0.2 * processes  # after every process has its messages
+    start = context.Barrier(processes + 1)  # every process has its messages and a connection
     share = -(-messages // processes)
     children = [
         context.Process(
@@ -331,20 +332,23 @@ def publish_parallel(
                 list(devices),
                 range(p * share, min(messages, (p + 1) * share)),
                 per_message,
-                start_at,
+                start,
             ),
         )
         for p in range(processes)
     ]
-    _run_all(children)
-    return start_at
+    return _run_all(children, start)
 
 
-def _run_all(children: Sequence[multiprocessing.process.BaseProcess]) -> None:
+def _run_all(children: Sequence[multiprocessing.process.BaseProcess], start: Any) -> float:
+    """Start the children; once all are ready (the barrier), the clock starts: its time."""
     for child in children:
         child.start()
+    start.wait(timeout=BARRIER_TIMEOUT)
+    started = time.time()
     for child in children:
         child.join()
+    return started
 
 
 # --- sections -----------------------------------------------------------------------------
@@ -428,8 +432,9 @@ def _http_body(kind: str, devices: Sequence[str], first: int, count: int) -> tup
     return sink.getvalue(), "application/vnd.apache.parquet"
 
 
-def _post(url: str, bodies: Sequence[tuple[bytes, str]], start_at: float) -> None:
-    time.sleep(max(0.0, start_at - time.time()))
+def _post(url: str, bodies: Sequence[tuple[bytes, str]], start: Any | None) -> None:
+    if start is not None:
+        start.wait(timeout=BARRIER_TIMEOUT)
     for body, content_type in bodies:
         request = urllib.request.Request(  # noqa: S310 - our own local server
             url,
@@ -472,24 +477,24 @@ def _http(running: Stage, *, kind: str, options: dict[str, Any]) -> dict[str, An
         total = options["http_readings"]
         requests = max(1, total // per_request)
         bodies = [_http_body(kind, devices, n * per_request, per_request) for n in range(requests)]
-        _post(f"http://127.0.0.1:{port}/api/v1/telemetry/bulk", bodies[:1], 0.0)  # warm up
+        _post(f"http://127.0.0.1:{port}/api/v1/telemetry/bulk", bodies[:1], None)  # warm up
         before = running.count()
         clients = options["http_clients"]
         context = multiprocessing.get_context("spawn")
-        start_at = time.time() + 1.0 + 0.2 * clients
+        start = context.Barrier(clients + 1)
         children = [
             context.Process(
                 target=_post,
                 args=(
                     f"http://127.0.0.1:{port}/api/v1/telemetry/bulk",
                     bodies[c::clients],
-                    start_at,
+                    start,
                 ),
             )
             for c in range(clients)
         ]
-        _run_all(children)
-        elapsed = time.time() - start_at
+        started = _run_all(children, start)
+        elapsed = time.time() - started
         failed = [child.exitcode for child in children if child.exitcode]
     finally:
         server.terminate()
