@@ -161,3 +161,8 @@ def test_a_clerk_sees_the_days_appointments_at_their_office(client: Client, offi
     assert booking.code not in client.get(f"/scheduling/office/?day={day}").content.decode()
     client.force_login(account(office.citizen))
     assert client.get("/scheduling/office/").status_code == 403
+
+
+def test_the_cabinet_links_to_my_bookings(signed_in: Client) -> None:
+    page = signed_in.get("/cabinet/").content.decode()
+    assert 'href="/scheduling/"' in page
