@@ -190,3 +190,14 @@ def test_the_districts_page_maps_the_month(client: Client, operator: Official, c
     page = _as(client, operator.user, "en").get(reverse("utilities:districts")).content.decode()
     assert 'id="districts-map-data"' in page
     assert cold.apartment.building.district.name in page
+
+
+def test_the_cabinet_and_the_desk_offer_the_utilities_pages(
+    client: Client, resident: Citizen, cold: Meter
+) -> None:
+    page = _as(client, resident.user, "en").get(reverse("portal:cabinet")).content.decode()
+    assert reverse("utilities:meters") in page
+    operator = district_official(district=cold.apartment.building.district)
+    desk = _as(client, operator.user, "en").get(reverse("portal:cabinet")).content.decode()
+    assert reverse("utilities:alerts") in desk
+    assert reverse("utilities:districts") in desk
