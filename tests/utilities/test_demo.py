@@ -60,3 +60,12 @@ def test_a_second_run_changes_nothing(city: Citizen) -> None:
     counts = (Meter.objects.count(), Reading.objects.count(), Alert.objects.count())
     demo_prepare(seed=2026, stdout=StringIO())
     assert (Meter.objects.count(), Reading.objects.count(), Alert.objects.count()) == counts
+
+
+def test_without_demo_accounts_nothing_is_made(settings: Any, tmp_path: Path) -> None:
+    settings.GOROD_TELEMETRY_TABLE = str(tmp_path / "telemetry")
+    call_command(
+        "seed", "--citizens", "50", "--no-boundaries", "--no-demo-accounts", stdout=StringIO()
+    )
+    demo_prepare(seed=2026, stdout=StringIO())
+    assert not Meter.objects.exists()

@@ -240,6 +240,8 @@ def _district(citizen: Citizen, rng: random.Random, stdout: Any) -> None:
 
 def demo_prepare(*, seed: int, stdout: Any) -> None:
     user = User.objects.filter(email=CITIZEN_EMAIL).first()
+    if user is None:  # no demo accounts: nobody to prepare for
+        return
     citizen = Citizen.objects.filter(user=user).select_related("apartment__building").first()
     if citizen is None or citizen.apartment is None:
         return
