@@ -8,7 +8,16 @@ from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from gorod.education.models import Cutoff, Programme, Round, Run, Territory
+from gorod.education.models import (
+    Application,
+    Choice,
+    Cutoff,
+    PriorityClaim,
+    Programme,
+    Round,
+    Run,
+    Territory,
+)
 from gorod.people.scope import restrict
 
 
@@ -62,4 +71,56 @@ class CutoffAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     list_filter = ("round",)
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+class ReadOnlyInline(admin.TabularInline):  # type: ignore[type-arg]
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+class ChoiceInline(ReadOnlyInline):
+    model = Choice
+    fields = ("rank", "programme", "group", "lottery", "active")
+    readonly_fields = fields
+
+
+class ClaimInline(ReadOnlyInline):
+    model = PriorityClaim
+    fields = ("category", "institution", "document", "document_status", "reviewed_at")
+    readonly_fields = fields
+
+
+@admin.register(Application)
+class ApplicationAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    """Applications as the family made them: read-only; documents are checked on the
+    officials' page, so that each check is audited."""
+
+    list_display = ("child", "round", "status", "lottery", "assigned", "submitted_at")
+    list_filter = ("round", "status")
+    search_fields = ("child__last_name", "child__snils")
+    inlines = (ChoiceInline, ClaimInline)
+    readonly_fields = ("round", "child", "guardian", "status", "lottery", "assigned")
+    exclude = ()
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
+        return restrict(
+            super().get_queryset(request).select_related("child", "round", "assigned"),
+            request.user,
+            district="child__apartment__building__district",
+        )
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False

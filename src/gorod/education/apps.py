@@ -52,11 +52,12 @@ class EducationConfig(AppConfig):
         "city_admin": [
             f"education.{verb}_{model}" for model in CATALOGUE for verb in ("view", "add", "change")
         ]
-        + ["education.view_run", "education.view_cutoff"],
+        + ["education.view_run", "education.view_cutoff", "education.view_application"],
         "school_admin": ["education.view_programme", "education.view_territory"],
         "education_officer": [
             "education.view_programme",
             "education.view_territory",
             "education.view_round",
+            "education.view_application",
         ],
     }
