@@ -61,7 +61,7 @@ def test_a_family_reads_why_not_and_accepts_the_place(
 
     page.goto(reverse("education:application", args=[loser.pk]))
     first_row = page.locator("table.results tbody tr").first
-    assert ("лотер" in first_row.inner_text()) or ("lottery" in first_row.inner_text())
+    assert ("жеребьёвки" in first_row.inner_text()) or ("lottery" in first_row.inner_text())
     assert_accessible(page, output_dir, f"education-result-{language}")
     page.locator("button[value=accept]").click()
     page.wait_for_load_state()
