@@ -43,7 +43,7 @@ def output_dir() -> Path:
     return path
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
     if not Path(CHROMIUM).exists():
         message = f"Debian's chromium is not installed at {CHROMIUM}"
@@ -53,7 +53,9 @@ def browser() -> Iterator[Any]:
     from playwright.sync_api import sync_playwright
 
     # Playwright's sync API runs an event loop in this thread; the ORM calls the tests make
-    # beside it are ordinary synchronous ones.
+    # beside it are ordinary synchronous ones. The loop stays "running" until Playwright
+    # stops, so the browser lives for one module: tests of other modules that call
+    # asyncio.run (the ingest worker's) then run in a thread without a loop.
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
     with sync_playwright() as pw:
