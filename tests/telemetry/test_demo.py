@@ -54,7 +54,7 @@ def test_the_demo_fleet_is_the_familys_meters_and_air_sensors_and_is_made_once()
 def test_without_a_broker_the_demo_starts_an_embedded_one_and_points_everyone_at_it() -> None:
     env: dict[str, str] = {}
     names = [child.name for child in demo_children(env=env)]
-    assert names == ["mqtt-broker", "ingest", "demo-fleet", "simulator"]
+    assert names == ["alarms", "mqtt-broker", "ingest", "demo-fleet", "simulator"]
     assert env["MQTT_URL"].startswith("mqtt://127.0.0.1:")
     assert (env["MQTT_PROTOCOL"], env["MQTT_SHARED"]) == ("3.1.1", "0")
 
@@ -62,9 +62,9 @@ def test_without_a_broker_the_demo_starts_an_embedded_one_and_points_everyone_at
 def test_with_mqtt_url_the_demo_uses_that_broker() -> None:
     env = {"MQTT_URL": "mqtt://broker.city:1884"}
     children = demo_children(env=env)
-    assert [child.name for child in children] == ["ingest", "demo-fleet", "simulator"]
+    assert [child.name for child in children] == ["alarms", "ingest", "demo-fleet", "simulator"]
     assert env == {"MQTT_URL": "mqtt://broker.city:1884"}
-    assert "broker.city:1884" in children[1].argv
+    assert "broker.city:1884" in children[2].argv
 
 
 def test_the_embedded_broker_carries_qos1_messages_to_a_plain_persistent_worker() -> None:

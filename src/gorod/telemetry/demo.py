@@ -53,10 +53,13 @@ def _python(*args: str) -> list[str]:
 
 
 def demo_children(*, env: dict[str, str]) -> list[Child]:
-    """Broker (unless ``MQTT_URL`` names one), the ingest worker, the live fleet."""
+    """Broker (unless ``MQTT_URL`` names one), the ingest worker, the live fleet, the alarms."""
     from gorod.places.management.commands.demo import Child
 
-    children: list[Child] = []
+    # The rules run each minute over what the fleet sends, raising and clearing alarms.
+    children: list[Child] = [
+        Child("alarms", _python("gorod.cli", "alarms", "evaluate", "--every=60")),
+    ]
     if not env.get("MQTT_URL"):
         port = free_port()
         env["MQTT_URL"] = f"mqtt://127.0.0.1:{port}"
