@@ -1,11 +1,12 @@
-"""API schemas every domain shares: the error shape and bounded page numbers."""
+"""API schemas every domain shares: the error shape, database keys and bounded page numbers."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from ninja import Field, Schema
 from ninja.pagination import PageNumberPagination
+from pydantic import BeforeValidator
 
 
 class ErrorOut(Schema):
@@ -14,6 +15,22 @@ class ErrorOut(Schema):
     message: str
     field: str | None = None
     extra: dict[str, Any] = {}
+
+
+def _not_a_boolean(value: object) -> object:
+    # JSON's true and false are not integers, though Python's bool is one.
+    if isinstance(value, bool):
+        raise ValueError("must be a whole number, not true or false")  # noqa: TRY004
+    return value
+
+
+# A database key in a path or a body: out of range is a 422, never a database error.
+Key = Annotated[int, Field(ge=1, le=2**63 - 1), BeforeValidator(_not_a_boolean)]
+
+
+def errors(*statuses: int) -> dict[int, type[ErrorOut]]:
+    """The error responses an operation documents, all in the one error shape."""
+    return dict.fromkeys(statuses, ErrorOut)
 
 
 class Pages(PageNumberPagination):

@@ -132,13 +132,14 @@ def test_the_api_lists_and_marks_read_by_token():
     assert client.get("/api/v1/notifications?unread=true", headers=headers).json()["count"] == 1
 
 
-def test_the_api_refuses_a_bad_id_list_naming_the_field():
+@pytest.mark.parametrize("bad", ["one", False, 0], ids=["text", "boolean", "zero"])
+def test_the_api_refuses_a_bad_id_list_naming_the_field(bad):
     me = account(CitizenFactory.create())
     _token, key = token_for(me)
 
     response = Client().post(
         "/api/v1/notifications/read",
-        {"ids": ["one"]},
+        {"ids": [bad]},
         content_type="application/json",
         headers={"Authorization": f"Bearer {key}"},
     )

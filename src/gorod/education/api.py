@@ -3,34 +3,21 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema
-from ninja.errors import AuthenticationError
 from ninja.responses import Status
 
 from gorod.education import selectors, services
 from gorod.education.models import Application, Offer, PriorityClaim, Round
 from gorod.errors import NotFound
+from gorod.people.auth import request_user
 from gorod.people.models import Citizen, User
-from gorod.schemas import ErrorOut
+from gorod.schemas import Key, errors
 
 router = Router(tags=["education"])
-
-Key = Annotated[int, Field(ge=1, le=2**63 - 1)]
-
-
-def errors(*statuses: int) -> dict[int, type[ErrorOut]]:
-    return dict.fromkeys(statuses, ErrorOut)
-
-
-def _user(request: HttpRequest) -> User:
-    user = getattr(request, "auth", None)
-    if not isinstance(user, User):
-        raise AuthenticationError
-    return user
 
 
 class RunOut(Schema):
@@ -231,7 +218,7 @@ def rounds(request: HttpRequest) -> list[RoundOut]:
 )
 def programmes(request: HttpRequest, round_id: Key, child_id: Key) -> list[ProgrammeOut]:
     """The round's programmes that take the child's age, with the territory marked."""
-    child = _child(_user(request), child_id)
+    child = _child(request_user(request), child_id)
     round_ = _round(round_id)
     territory = selectors.territory_institutions(child)
     return [
@@ -253,7 +240,7 @@ def programmes(request: HttpRequest, round_id: Key, child_id: Key) -> list[Progr
 @router.get("/applications", response={200: list[ApplicationOut], **errors(401)})
 def applications(request: HttpRequest) -> list[ApplicationOut]:
     """The applications of your children."""
-    user = _user(request)
+    user = request_user(request)
     mine = selectors.applications_for(user).filter(child__in=selectors.children_of(user))
     return [ApplicationOut.from_model(a) for a in mine]
 
@@ -261,7 +248,7 @@ def applications(request: HttpRequest) -> list[ApplicationOut]:
 @router.post("/applications", response={201: ApplicationOut, **errors(400, 401, 404, 409, 422)})
 def application_submit(request: HttpRequest, payload: ApplicationIn) -> Status[ApplicationOut]:
     """Apply for your child; an ineligible application is refused with the reason."""
-    user = _user(request)
+    user = request_user(request)
     application = services.application_submit(
         round_=_round(payload.round_id),
         child=_child(user, payload.child_id),
@@ -283,7 +270,7 @@ def _application(user: User, application_id: int) -> Application:
     "/applications/{application_id}", response={200: ApplicationOut, **errors(401, 404, 422)}
 )
 def application(request: HttpRequest, application_id: Key) -> ApplicationOut:
-    return ApplicationOut.from_model(_application(_user(request), application_id))
+    return ApplicationOut.from_model(_application(request_user(request), application_id))
 
 
 @router.put(
@@ -294,7 +281,7 @@ def application_update(
     request: HttpRequest, application_id: Key, payload: ChangeIn
 ) -> ApplicationOut:
     """Change the ranked programmes and the claims while the round is open."""
-    user = _user(request)
+    user = request_user(request)
     services.application_update(
         application=_application(user, application_id),
         user=user,
@@ -309,7 +296,7 @@ def application_update(
     response={200: ApplicationOut, **errors(400, 401, 404, 422)},
 )
 def application_withdraw(request: HttpRequest, application_id: Key) -> ApplicationOut:
-    user = _user(request)
+    user = request_user(request)
     services.application_withdraw(application=_application(user, application_id), user=user)
     return ApplicationOut.from_model(_application(user, application_id))
 
@@ -327,7 +314,7 @@ def _offer(user: User, offer_id: int) -> Offer:
     "/offers/{offer_id}/accept", response={200: ApplicationOut, **errors(400, 401, 404, 422)}
 )
 def offer_accept(request: HttpRequest, offer_id: Key) -> ApplicationOut:
-    user = _user(request)
+    user = request_user(request)
     offer = services.offer_accept(offer=_offer(user, offer_id), user=user)
     return ApplicationOut.from_model(_application(user, offer.application_id))
 
@@ -337,7 +324,7 @@ def offer_accept(request: HttpRequest, offer_id: Key) -> ApplicationOut:
 )
 def offer_decline(request: HttpRequest, offer_id: Key) -> ApplicationOut:
     """Give up the place and the programmes ranked below it; the place passes on."""
-    user = _user(request)
+    user = request_user(request)
     offer = _offer(user, offer_id)
     services.offer_decline(offer=offer, user=user)
     return ApplicationOut.from_model(_application(user, offer.application_id))

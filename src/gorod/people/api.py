@@ -14,14 +14,13 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Router, Schema
-from ninja.errors import AuthenticationError
 from ninja.responses import Status
 from ninja.security import HttpBasicAuth, SessionAuth
 from pydantic import StrictBool
 
 from gorod.errors import NotFound
 from gorod.people import selectors, services
-from gorod.people.auth import TokenAuth
+from gorod.people.auth import TokenAuth, request_user
 from gorod.people.models import ApiToken, Citizen, Official, User
 from gorod.people.scope import official_for
 from gorod.people.snils import format_snils
@@ -176,16 +175,8 @@ class PasswordAuth(HttpBasicAuth):
         return user if isinstance(user, User) else None
 
 
-def _user(request: HttpRequest) -> User:
-    """The account that authenticated the request, by session, token or password."""
-    user = getattr(request, "auth", None)
-    if not isinstance(user, User):
-        raise AuthenticationError
-    return user
-
-
 def _own_citizen(request: HttpRequest) -> Citizen:
-    citizen = selectors.citizen_for_user(_user(request))
+    citizen = selectors.citizen_for_user(request_user(request))
     if citizen is None:
         raise NotFound(_("This account has no citizen profile."))
     return citizen
@@ -202,7 +193,7 @@ def _me(user: User) -> dict[str, object]:
 
 @router.get("/me", response={200: MeOut, 401: ErrorOut}, summary="The signed-in account")
 def me(request: HttpRequest) -> dict[str, object]:
-    return _me(_user(request))
+    return _me(request_user(request))
 
 
 @router.patch(
@@ -212,7 +203,7 @@ def me(request: HttpRequest) -> dict[str, object]:
 )
 def me_update(request: HttpRequest, payload: ContactsIn) -> dict[str, object]:
     services.citizen_update_profile(citizen=_own_citizen(request), **payload.dict())
-    return _me(_user(request))
+    return _me(request_user(request))
 
 
 @router.get(
@@ -246,7 +237,7 @@ def my_children_add(request: HttpRequest, payload: ChildIn) -> Status[Citizen]:
     summary="A citizen I may see",
 )
 def citizen_detail(request: HttpRequest, citizen_id: int) -> Citizen:
-    return selectors.citizen_get_for(_user(request), citizen_id)
+    return selectors.citizen_get_for(request_user(request), citizen_id)
 
 
 @router.post(
@@ -261,7 +252,7 @@ def citizen_register(request: HttpRequest, payload: RegistrationIn) -> Status[Ci
 
 @router.get("/auth/tokens", response={200: list[TokenOut], 401: ErrorOut}, summary="My API tokens")
 def tokens(request: HttpRequest) -> QuerySet[ApiToken]:
-    return selectors.api_tokens_of(_user(request))
+    return selectors.api_tokens_of(request_user(request))
 
 
 @router.post(
@@ -271,7 +262,7 @@ def tokens(request: HttpRequest) -> QuerySet[ApiToken]:
     summary="Create an API token (the key is shown once)",
 )
 def token_create(request: HttpRequest, payload: TokenIn) -> Status[TokenCreatedOut]:
-    token, key = services.api_token_create(user=_user(request), name=payload.name)
+    token, key = services.api_token_create(user=request_user(request), name=payload.name)
     return Status(201, TokenCreatedOut(**TokenOut.from_orm(token).dict(), key=key))
 
 
@@ -281,5 +272,5 @@ def token_create(request: HttpRequest, payload: TokenIn) -> Status[TokenCreatedO
     summary="Revoke an API token",
 )
 def token_revoke(request: HttpRequest, token_id: int) -> Status[None]:
-    services.api_token_revoke(user=_user(request), token_id=token_id)
+    services.api_token_revoke(user=request_user(request), token_id=token_id)
     return Status(204, None)

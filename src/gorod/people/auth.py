@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.http import HttpRequest
 from django.utils import timezone
+from ninja.errors import AuthenticationError
 from ninja.security import HttpBearer
 
 from gorod.people.models import ApiToken, User
@@ -23,3 +24,11 @@ class TokenAuth(HttpBearer):
         ApiToken.objects.filter(pk=found.pk).update(last_used_at=timezone.now())
         request.user = found.user
         return found.user
+
+
+def request_user(request: HttpRequest) -> User:
+    """The account that authenticated an API request, by session, token or password."""
+    user = getattr(request, "auth", None)
+    if not isinstance(user, User):
+        raise AuthenticationError
+    return user

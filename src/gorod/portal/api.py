@@ -13,7 +13,7 @@ from ninja.pagination import paginate
 from gorod.people.models import User
 from gorod.portal.models import Notification
 from gorod.portal.notifications import notifications_mark_read
-from gorod.schemas import ErrorOut, Pages
+from gorod.schemas import ErrorOut, Key, Pages
 
 router = Router(tags=["notifications"])
 
@@ -29,7 +29,7 @@ class NotificationOut(Schema):
 
 
 class ReadIn(Schema):
-    ids: list[int] | None = Field(None, max_length=1000, description="omit to mark all read")
+    ids: list[Key] | None = Field(None, max_length=1000, description="omit to mark all read")
 
 
 class ReadOut(Schema):

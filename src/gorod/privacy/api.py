@@ -9,26 +9,21 @@ from django.db.models import QuerySet
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.utils.cache import add_never_cache_headers
 from ninja import Field, Router, Schema
-from ninja.errors import AuthenticationError
 from ninja.pagination import LimitOffsetPagination, paginate
 from ninja.responses import Status
 from pydantic import AfterValidator, WithJsonSchema
 
-from gorod.people.models import Citizen, User
+from gorod.people.auth import request_user
+from gorod.people.models import Citizen
 from gorod.privacy import selectors, services
 from gorod.privacy.datasets import DATASETS
 from gorod.privacy.downloads import export_response
 from gorod.privacy.models import Consent, PrivacyBudget, Release
 from gorod.privacy.purposes import PURPOSES
 from gorod.privacy.schemas import ReleaseOut, ReleaseSummaryOut
-from gorod.schemas import ErrorOut
+from gorod.schemas import Key, errors
 
 router = Router(tags=["privacy"])
-
-
-def errors(*statuses: int) -> dict[int, type[ErrorOut]]:
-    """The error responses an operation documents, all in the one error shape."""
-    return dict.fromkeys(statuses, ErrorOut)
 
 
 class ConsentOut(Schema):
@@ -116,7 +111,6 @@ PurposeSlug = Annotated[
     str, AfterValidator(_declared), WithJsonSchema({"type": "string", "enum": list(PURPOSES)})
 ]
 # Database keys: positive and within a signed 64-bit integer.
-Key = Annotated[int, Field(ge=1, le=2**63 - 1)]
 
 
 class ConsentIn(Schema):
@@ -127,13 +121,6 @@ class ConsentIn(Schema):
 
 class WithdrawIn(Schema):
     citizen_id: Key | None = None
-
-
-def _user(request: HttpRequest) -> User:
-    user = getattr(request, "auth", None)
-    if not isinstance(user, User):
-        raise AuthenticationError
-    return user
 
 
 def _consents(citizen: Citizen) -> ConsentsOut:
@@ -165,7 +152,7 @@ def _consents(citizen: Citizen) -> ConsentsOut:
 @router.get("/consents", response={200: ConsentsOut, **errors(401, 403, 404, 422)})
 def consents(request: HttpRequest, citizen_id: Key | None = None) -> ConsentsOut:
     """Each purpose with its current text and whether consent is given, and the history."""
-    citizen = selectors.citizen_for(user=_user(request), citizen_id=citizen_id)
+    citizen = selectors.citizen_for(user=request_user(request), citizen_id=citizen_id)
     return _consents(citizen)
 
 
@@ -177,7 +164,7 @@ def consent_give(
 
     The answer carries the act's receipt, once: the city keeps no copy of its secret."""
     add_never_cache_headers(response)
-    user = _user(request)
+    user = request_user(request)
     citizen = selectors.citizen_for(user=user, citizen_id=payload.citizen_id)
     act = services.consent_give(
         citizen=citizen, purpose=payload.purpose, version=payload.version, actor=user
@@ -196,7 +183,7 @@ def consent_withdraw(
 
     The answer carries the act's receipt, once: the city keeps no copy of its secret."""
     add_never_cache_headers(response)
-    user = _user(request)
+    user = request_user(request)
     citizen = selectors.citizen_for(user=user, citizen_id=payload.citizen_id)
     act = services.consent_withdraw(citizen=citizen, purpose=purpose, actor=user)
     return ConsentActOut.from_act(act)
@@ -216,7 +203,7 @@ def consent_withdraw(
 )
 def export(request: HttpRequest) -> FileResponse:
     """Download everything the platform holds about you and your children (a ZIP of JSON)."""
-    return export_response(_user(request))
+    return export_response(request_user(request))
 
 
 class ReleasePages(LimitOffsetPagination):

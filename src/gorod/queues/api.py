@@ -14,11 +14,11 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema
-from ninja.errors import AuthenticationError
 from ninja.responses import Status
 
 from gorod.errors import NotFound
-from gorod.people.models import Official, User
+from gorod.people.auth import request_user
+from gorod.people.models import Official
 from gorod.people.scope import official_for
 from gorod.queues import conf, selectors, services
 from gorod.queues.models import Counter, QueueService, Ticket
@@ -278,15 +278,8 @@ def board(request: HttpRequest, office_id: int) -> list[BoardRowOut]:
 # --- clerks: counters ------------------------------------------------------------------
 
 
-def _user(request: HttpRequest) -> User:
-    user = getattr(request, "auth", None)
-    if not isinstance(user, User):
-        raise AuthenticationError
-    return user
-
-
 def _clerk(request: HttpRequest) -> Official:
-    official = official_for(_user(request))
+    official = official_for(request_user(request))
     if official is None or official.role not in services.COUNTER_ROLES:
         raise PermissionDenied(_("Only a clerk of the office works a counter."))
     return official
@@ -307,14 +300,14 @@ CLERK_ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409:
 def counters(request: HttpRequest) -> list[CounterOut]:
     """The counters of my office."""
     _clerk(request)
-    return [CounterOut.from_model(c) for c in selectors.counters_for(user=_user(request))]
+    return [CounterOut.from_model(c) for c in selectors.counters_for(user=request_user(request))]
 
 
 @router.get("/counters/{counter_id}", response={200: CounterOut, **CLERK_ERRORS})
 def counter(request: HttpRequest, counter_id: int) -> CounterOut:
     """A counter of my office: who is at it, how many wait for it."""
     _clerk(request)
-    found = selectors.counter_get(user=_user(request), counter_id=counter_id)
+    found = selectors.counter_get(user=request_user(request), counter_id=counter_id)
     return CounterOut.from_model(found)
 
 
@@ -378,7 +371,7 @@ def counter_close(request: HttpRequest, counter_id: int) -> CounterOut:
 )
 def staffing(request: HttpRequest, office_id: int, day: dt.date | None = None) -> StaffingOut:
     found = selectors.office_get(office_id=office_id)
-    if not selectors.may_see_office_figures(user=_user(request), office=found):
+    if not selectors.may_see_office_figures(user=request_user(request), office=found):
         raise PermissionDenied(_("Only the office's head sees its staffing."))
     when = day or selectors.local_day(timezone.now())
     return StaffingOut(

@@ -8,38 +8,24 @@ lists the nearest free slots of the same service at the same place.
 # No ``from __future__ import annotations``: Ninja's pagination reads the parameters'
 # annotations at run time, outside this module's namespace.
 import datetime as dt
-from typing import Annotated
 
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema
-from ninja.errors import AuthenticationError
 from ninja.pagination import paginate
 from ninja.responses import Status
 
 from gorod.errors import ApplicationError
-from gorod.people.models import User
+from gorod.people.auth import request_user
 from gorod.places.models import Institution
 from gorod.scheduling import selectors, services
 from gorod.scheduling.models import Booking, Service, Slot
-from gorod.schemas import ErrorOut, Pages
+from gorod.schemas import Key, Pages, errors
 
 router = Router(tags=["scheduling"])
 
-Key = Annotated[int, Field(ge=1, le=2**63 - 1)]
 MAX_RANGE_DAYS = 62
-
-
-def errors(*statuses: int) -> dict[int, type[ErrorOut]]:
-    return dict.fromkeys(statuses, ErrorOut)
-
-
-def _user(request: HttpRequest) -> User:
-    user = getattr(request, "auth", None)
-    if not isinstance(user, User):
-        raise AuthenticationError
-    return user
 
 
 class ServiceOut(Schema):
@@ -155,18 +141,18 @@ def slots(
 @paginate(Pages)
 def bookings(request: HttpRequest, current: bool = True) -> QuerySet[Booking]:
     """Your bookings and your children's: coming ones, or (``current=false``) the history."""
-    return selectors.bookings_of(user=_user(request), current=current)
+    return selectors.bookings_of(user=request_user(request), current=current)
 
 
 @router.get("/bookings/{booking_id}", response={200: BookingOut, **errors(401, 404, 422)})
 def booking(request: HttpRequest, booking_id: Key) -> Booking:
-    return selectors.booking_get(user=_user(request), booking_id=booking_id)
+    return selectors.booking_get(user=request_user(request), booking_id=booking_id)
 
 
 @router.post("/bookings", response={201: BookingOut, **errors(400, 401, 404, 409, 422)})
 def booking_hold(request: HttpRequest, payload: HoldIn) -> Status[Booking]:
     """Hold a slot for yourself or a child in your care (or book it at once)."""
-    user = _user(request)
+    user = request_user(request)
     citizen = selectors.citizen_for(user=user, citizen_id=payload.citizen_id)
     booking = services.booking_hold(
         slot=selectors.slot_get(slot_id=payload.slot_id),
@@ -183,7 +169,7 @@ def booking_hold(request: HttpRequest, payload: HoldIn) -> Status[Booking]:
 )
 def booking_confirm(request: HttpRequest, booking_id: Key) -> Booking:
     """Confirm a hold before it expires."""
-    user = _user(request)
+    user = request_user(request)
     found = selectors.booking_get(user=user, booking_id=booking_id)
     return services.booking_confirm(booking=found, by_user=user)
 
@@ -193,7 +179,7 @@ def booking_confirm(request: HttpRequest, booking_id: Key) -> Booking:
 )
 def booking_cancel(request: HttpRequest, booking_id: Key, payload: CancelIn) -> Booking:
     """Cancel a hold or a booking; the slot is free for others."""
-    user = _user(request)
+    user = request_user(request)
     found = selectors.booking_get(user=user, booking_id=booking_id)
     return services.booking_cancel(booking=found, by_user=user, reason=payload.reason)
 
@@ -205,7 +191,7 @@ def booking_cancel(request: HttpRequest, booking_id: Key, payload: CancelIn) -> 
 def booking_reschedule(request: HttpRequest, booking_id: Key, payload: RescheduleIn) -> Booking:
     """Move a booking to another slot of the same service; the answer is the new booking.
     If the new slot is taken, the old booking stays as it was."""
-    user = _user(request)
+    user = request_user(request)
     found = selectors.booking_get(user=user, booking_id=booking_id)
     new_slot = selectors.slot_get(slot_id=payload.slot_id)
     return services.booking_reschedule(booking=found, new_slot=new_slot, by_user=user)

@@ -10,31 +10,17 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema
-from ninja.errors import AuthenticationError
 from ninja.pagination import paginate
 from ninja.responses import Status
 
 from gorod.errors import ApplicationError
-from gorod.people.models import User
-from gorod.schemas import ErrorOut, Pages
+from gorod.people.auth import request_user
+from gorod.schemas import Key, Pages, errors
 from gorod.utilities import selectors, services
 from gorod.utilities.models import Alert, Bill, Meter, Reading
 from gorod.utilities.reasons import reason_text
 
 router = Router(tags=["utilities"])
-
-Key = Annotated[int, Field(ge=1, le=2**63 - 1)]
-
-
-def errors(*statuses: int) -> dict[int, type[ErrorOut]]:
-    return dict.fromkeys(statuses, ErrorOut)
-
-
-def _user(request: HttpRequest) -> User:
-    user = getattr(request, "auth", None)
-    if not isinstance(user, User):
-        raise AuthenticationError
-    return user
 
 
 class ReadingOut(Schema):
@@ -140,7 +126,7 @@ def _window() -> WindowOut:
 @router.get("/meters", response={200: MetersOut, **errors(401, 403)})
 def meters(request: HttpRequest) -> MetersOut:
     """Your home's meters with this month's reading and the last accepted one."""
-    apartment = selectors.home_of(user=_user(request))
+    apartment = selectors.home_of(user=request_user(request))
     window = _window()
     return MetersOut(
         window=window,
@@ -155,7 +141,7 @@ def meters(request: HttpRequest) -> MetersOut:
 )
 def meter_readings(request: HttpRequest, meter_id: Key) -> list[ReadingOut]:
     """Every reading of one of your meters, newest first, refused ones with their reason."""
-    meter = selectors.meter_of(user=_user(request), meter_id=meter_id)
+    meter = selectors.meter_of(user=request_user(request), meter_id=meter_id)
     return [ReadingOut.from_model(r) for r in meter.readings.all()]
 
 
@@ -174,7 +160,7 @@ def readings_submit(request: HttpRequest, payload: SubmissionIn) -> Status[list[
                 field=services.field_of(item.meter_id),
             )
         values[item.meter_id] = item.value
-    readings = services.readings_submit(user=_user(request), values=values)
+    readings = services.readings_submit(user=request_user(request), values=values)
     return Status(201, [ReadingOut.from_model(r) for r in readings])
 
 
@@ -220,7 +206,7 @@ class BillOut(Schema):
 @router.get("/bills", response={200: list[BillOut], **errors(401, 403)})
 def bills(request: HttpRequest) -> list[BillOut]:
     """Your home's monthly bills, newest first."""
-    apartment = selectors.home_of(user=_user(request))
+    apartment = selectors.home_of(user=request_user(request))
     return [BillOut.from_model(b) for b in selectors.bills_of(apartment=apartment)]
 
 
@@ -262,7 +248,7 @@ def alerts(request: HttpRequest, status: str | None = None) -> QuerySet[Alert]:
         raise ApplicationError(
             _("Unknown alert status: %(status)s.") % {"status": status[:20]}, field="status"
         )
-    return selectors.alerts_for(user=_user(request), status=status)
+    return selectors.alerts_for(user=request_user(request), status=status)
 
 
 class DecisionIn(Schema):
@@ -276,7 +262,10 @@ class DecisionIn(Schema):
 def alert_decide(request: HttpRequest, alert_id: Key, payload: DecisionIn) -> Alert:
     """Confirm an alert or dismiss it as a false alarm; the feedback is kept and reported."""
     return services.alert_decide(
-        alert_id=alert_id, user=_user(request), decision=payload.decision, comment=payload.comment
+        alert_id=alert_id,
+        user=request_user(request),
+        decision=payload.decision,
+        comment=payload.comment,
     )
 
 
@@ -299,7 +288,7 @@ def alert_feedback(request: HttpRequest) -> list[FeedbackOut]:
             dismissed=f.dismissed,
             false_alarm_rate=f.false_alarm_rate,
         )
-        for f in selectors.alert_feedback(user=_user(request))
+        for f in selectors.alert_feedback(user=request_user(request))
     ]
 
 
@@ -312,4 +301,4 @@ def statistics(request: HttpRequest, month: Month | None = None) -> list[selecto
     period = (
         dt.date.fromisoformat(f"{month}-01") if month else selectors.period_of(selectors.today())
     )
-    return selectors.submission_stats(user=_user(request), period=period)
+    return selectors.submission_stats(user=request_user(request), period=period)
