@@ -97,7 +97,8 @@ def test_an_operator_finds_a_leak_and_acknowledges_then_clears_it(
     page.get_by_role("link", name=leaking.pk).click()
     page.wait_for_function("document.querySelectorAll('canvas').length >= 3")
     page.wait_for_function(
-        "Array.from(document.querySelectorAll('canvas')).every(c => window.Chart.getChart(c))"
+        "window.Chart !== undefined"  # the deferred script may still be loading
+        " && Array.from(document.querySelectorAll('canvas')).every(c => window.Chart.getChart(c))"
     )
     assert_accessible(page, output_dir, "telemetry-2-device")
 
