@@ -235,7 +235,9 @@ def test_check_in_with_an_unknown_code_is_not_found(office: Office) -> None:
     assert caught.value.field == "code"
 
 
-def test_the_tick_expires_holds_marks_noshows_and_reminds_once(office: Office) -> None:
+def test_the_tick_expires_holds_marks_noshows_and_reminds_once(office: Office, settings) -> None:
+    # Tomorrow's slots are 9 to 59 hours away, whatever the time of day the test runs.
+    settings.GOROD_SCHEDULING_REMINDER_LEAD_MINUTES = 60 * 60
     held = hold(office, slot=office.slots[0])
     booked = hold(office, slot=office.slots[8], confirm=True)
     assert held.hold_expires_at is not None
