@@ -23,6 +23,7 @@ from gorod.queues.models import Counter, QueueService, Shift, Ticket
 from gorod.queues.planning import day_plan
 from gorod.queues.simulation import Visit, simulate_visits
 from gorod.scheduling.models import Service
+from gorod.scheduling.services import local_zone
 
 HISTORY_DAYS = 14
 REGISTRY = Institution.Kind.REGISTRY_OFFICE
@@ -153,7 +154,7 @@ def _counters(office: Institution, services: dict[str, QueueService]) -> list[Co
 
 def _tickets(office: Institution, day: dt.date, visits: list[Visit], now: dt.datetime) -> int:
     """The simulated visits as tickets; those not finished by ``now`` are still waiting."""
-    zone = selectors.local_zone()
+    zone = local_zone()
     midnight = dt.datetime.combine(day, dt.time(), tzinfo=zone)
     letters = {s.pk: s.letter for s in selectors.services_of(office=office)}
     numbers: dict[str, int] = {}
@@ -215,7 +216,7 @@ def _shifts_today(office: Institution, counters: list[Counter], now: dt.datetime
     hours = selectors.office_hours_on(office=office, day=selectors.local_day(now))
     if not hours:
         return
-    zone = selectors.local_zone()
+    zone = local_zone()
     day = selectors.local_day(now)
     start = dt.datetime.combine(day, hours[0][0], tzinfo=zone)
     end = dt.datetime.combine(day, hours[-1][1], tzinfo=zone)

@@ -19,6 +19,7 @@ from gorod.queues import conf, selectors
 from gorod.queues.models import Ticket
 from gorod.queues.simulation import DayPlan
 from gorod.scheduling.models import Booking
+from gorod.scheduling.services import local_zone
 
 BOOKING_EVERY_MINUTES = 20
 # Walk-ins per hour at the busiest time of a typical day, and how the day is shaped.
@@ -52,7 +53,7 @@ def _appointments(
         slot__start__date=day,
         status__in=[Booking.Status.BOOKED, Booking.Status.ARRIVED, Booking.Status.FULFILLED],
     ).values_list("slot__start", "service_id")
-    zone = selectors.local_zone()
+    zone = local_zone()
     found = [
         (_minutes(start.astimezone(zone).time()), offered[service])
         for start, service in real

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-import zoneinfo
 from dataclasses import dataclass
 
-from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
@@ -23,14 +21,11 @@ from gorod.queues.models import Counter, Office, QueueService, Shift, Ticket
 from gorod.queues.staffing import arrivals_forecast, counters_needed
 from gorod.scheduling.calendars import shorten
 from gorod.scheduling.models import CalendarException
+from gorod.scheduling.services import local_zone
 
 HISTORY_DAYS = 28
 OPEN = (Ticket.Status.WAITING, Ticket.Status.CALLED, Ticket.Status.SERVING)
 AT_COUNTER = (Ticket.Status.CALLED, Ticket.Status.SERVING)
-
-
-def local_zone() -> zoneinfo.ZoneInfo:
-    return zoneinfo.ZoneInfo(settings.TIME_ZONE)
 
 
 def local_day(moment: dt.datetime) -> dt.date:

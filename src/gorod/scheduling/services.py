@@ -14,7 +14,6 @@ import zoneinfo
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -45,7 +44,9 @@ _CODE_ATTEMPTS = 3
 
 
 def local_zone() -> zoneinfo.ZoneInfo:
-    return zoneinfo.ZoneInfo(settings.TIME_ZONE)
+    """The city's time zone, in which days, hours and slots are told."""
+    zone: zoneinfo.ZoneInfo = timezone.get_default_timezone()
+    return zone
 
 
 def code_new() -> str:
