@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from gorod.errors import ApplicationError, NotFound
+from gorod.errors import ApplicationError, Conflict, NotFound
 from gorod.portal.models import Notification
 from gorod.queues import services
 from gorod.queues.models import Ticket
@@ -67,3 +67,36 @@ def test_a_booked_service_without_a_queue_rolls_the_check_in_back(hall: Hall) ->
     booking.refresh_from_db()
     assert booking.status == Booking.Status.BOOKED
     assert not Ticket.objects.exists()
+
+
+def test_a_booked_visitor_who_does_not_come_when_called_is_a_booking_no_show(
+    hall: Hall,
+) -> None:
+    booking = booking_at(hall, at(20))
+    booked = services.ticket_check_in(code=booking.code, office=hall.office, now=at(10))
+    called = services.call_next(counter=hall.one, clerk=hall.clerk, now=at(21))
+    assert called is not None and called.pk == booked.pk
+    services.ticket_no_show(ticket=called, counter=hall.one, clerk=hall.clerk, now=at(25))
+    booking.refresh_from_db()
+    booked.refresh_from_db()
+    assert booked.status == Ticket.Status.NO_SHOW
+    assert booking.status == Booking.Status.NOSHOW and booking.updated_at == at(25)
+
+
+def test_a_walk_in_no_show_touches_no_booking(hall: Hall) -> None:
+    booking = booking_at(hall, at(20))
+    walk_in = services.ticket_issue(office=hall.office, service=hall.a, now=at(0))
+    called = services.call_next(counter=hall.one, clerk=hall.clerk, now=at(1))
+    assert called is not None and called.pk == walk_in.pk
+    services.ticket_no_show(ticket=called, counter=hall.one, clerk=hall.clerk, now=at(2))
+    booking.refresh_from_db()
+    assert booking.status == Booking.Status.BOOKED
+
+
+def test_a_refused_no_show_leaves_the_booking_arrived(hall: Hall) -> None:
+    booking = booking_at(hall, at(20))
+    booked = services.ticket_check_in(code=booking.code, office=hall.office, now=at(10))
+    with pytest.raises(Conflict):  # not called yet: nothing to mark
+        services.ticket_no_show(ticket=booked, counter=hall.one, clerk=hall.clerk, now=at(25))
+    booking.refresh_from_db()
+    assert booking.status == Booking.Status.ARRIVED

@@ -24,6 +24,7 @@ from gorod.portal.notifications import notify
 from gorod.queues import conf, selectors
 from gorod.queues.calling import call_order
 from gorod.queues.models import Counter, QueueService, Shift, Ticket, TicketEvent
+from gorod.scheduling.models import Booking
 from gorod.scheduling.services import booking_check_in, booking_fulfil
 
 COUNTER_ROLES = (Role.REGISTRY_CLERK, Role.OFFICE_HEAD)
@@ -308,14 +309,26 @@ def ticket_start(
 def ticket_no_show(
     *, ticket: Ticket, counter: Counter, clerk: Official, now: dt.datetime | None = None
 ) -> Ticket:
-    """The called visitor did not come."""
+    """The called visitor did not come; a booked visitor's booking (``arrived`` since the
+    check-in) becomes ``noshow`` in the same transaction."""
     now = now or timezone.now()
     ticket = _called(ticket, counter, clerk)
     ticket.status = Ticket.Status.NO_SHOW
     ticket.finished_at = now
     ticket.save(update_fields=["status", "finished_at"])
     _event(ticket, TicketEvent.Action.NO_SHOW, at=now, counter=counter, clerk=clerk)
+    if ticket.booking_id is not None:
+        _booking_no_show(ticket.booking_id, now)
     return ticket
+
+
+def _booking_no_show(booking_id: int, now: dt.datetime) -> None:
+    """The booking of a visitor who checked in but did not come to the counter: FHIR's
+    ``arrived`` to ``noshow``. A booking in any other state is left as it is (one conditional
+    update, like scheduling's own no-show marking); the slot stays taken: its time has passed."""
+    Booking.objects.filter(pk=booking_id, status=Booking.Status.ARRIVED).update(
+        status=Booking.Status.NOSHOW, updated_at=now
+    )
 
 
 @transaction.atomic
