@@ -217,6 +217,11 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"expected_api_errors": {"()": "gorod.logfilters.ExpectedApiErrors"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # An API's 4xx is an answer (a lost race, a bad field), not a fault; 5xx still logged.
+        "django.request": {"filters": ["expected_api_errors"]},
+    },
 }

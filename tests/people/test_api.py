@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import datetime as dt
 from typing import Any
 
 import pytest
@@ -209,3 +210,29 @@ def test_registration_speaks_english_when_asked(client: Client) -> None:
 def test_an_unknown_citizen_id_is_not_found(client: Client) -> None:
     client.force_login(account(CitizenFactory.create()))
     assert client.get("/api/v1/citizens/999999999").status_code == 404
+
+
+def test_a_token_records_its_last_use_at_most_once_a_minute(client: Client) -> None:
+    token, key = token_for(UserFactory.create())
+    assert ApiToken.objects.get(pk=token.pk).last_used_at is None
+    assert client.get("/api/v1/me", headers=bearer(key)).status_code == 200
+    token.refresh_from_db()
+    first = token.last_used_at
+    assert first is not None
+    assert client.get("/api/v1/me", headers=bearer(key)).status_code == 200
+    token.refresh_from_db()
+    assert token.last_used_at == first  # within the minute: no write
+    an_hour_ago = first - dt.timedelta(hours=1)
+    ApiToken.objects.filter(pk=token.pk).update(last_used_at=an_hour_ago)
+    assert client.get("/api/v1/me", headers=bearer(key)).status_code == 200
+    token.refresh_from_db()
+    assert token.last_used_at is not None
+    assert token.last_used_at > an_hour_ago + dt.timedelta(minutes=59)
+
+
+def test_an_unknown_token_is_a_401_and_writes_nothing(client: Client) -> None:
+    token, _key = token_for(UserFactory.create())
+    response = client.get("/api/v1/me", headers=bearer("not-a-token"))
+    assert response.status_code == 401
+    token.refresh_from_db()
+    assert token.last_used_at is None

@@ -3,11 +3,14 @@ naming the field and changes nothing."""
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 import pytest
-from django.test import Client
+from django.test import Client, RequestFactory
+from django.utils.crypto import get_random_string
 
+from gorod.logfilters import ExpectedApiErrors
 from gorod.scheduling.models import Booking, Slot
 from tests.people.factories import CitizenFactory, account, child_of, token_for
 from tests.scheduling.conftest import Office
@@ -176,3 +179,62 @@ def test_an_expired_hold_cannot_be_confirmed(signed_in: Client, office: Office) 
 def test_an_unknown_hold_is_a_404(signed_in: Client) -> None:
     response = post(signed_in, "/bookings/999999/confirm", {})
     assert (response.status_code, response.json()["field"]) == (404, "booking_id")
+
+
+def test_a_bearer_token_books_without_a_csrf_token(office: Office) -> None:
+    _token, key = token_for(account(office.citizen))
+    response = Client(enforce_csrf_checks=True).post(
+        f"{BASE}/bookings",
+        hold_body(office),
+        content_type="application/json",
+        headers={"Authorization": f"Bearer {key}"},
+    )
+    assert response.status_code == 201, response.json()
+
+
+def test_a_session_books_only_with_the_csrf_token(office: Office) -> None:
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(account(office.citizen))
+    refused = post(browser, "/bookings", hold_body(office))
+    assert refused.status_code == 403
+    assert not Booking.objects.exists()
+    secret = get_random_string(32)  # as a page's CSRF cookie gives the browser
+    browser.cookies["csrftoken"] = secret
+    response = browser.post(
+        f"{BASE}/bookings",
+        hold_body(office),
+        content_type="application/json",
+        headers={"X-CSRFToken": secret},
+    )
+    assert response.status_code == 201, response.json()
+
+
+def test_a_lost_race_is_answered_without_a_log_line(
+    signed_in: Client, office: Office, caplog: pytest.LogCaptureFixture
+) -> None:
+    post(signed_in, "/bookings", hold_body(office, confirm=True))
+    rival = CitizenFactory.create()
+    _token, key = token_for(account(rival))
+    with caplog.at_level(logging.WARNING, logger="django.request"):
+        response = Client().post(
+            f"{BASE}/bookings",
+            hold_body(office),
+            content_type="application/json",
+            headers={"Authorization": f"Bearer {key}"},
+        )
+    assert response.status_code == 409
+    assert not [r for r in caplog.records if r.name == "django.request"]
+
+
+def test_the_log_filter_keeps_server_errors_and_page_errors() -> None:
+    def record(status: int, path: str) -> logging.LogRecord:
+        made = logging.LogRecord("django.request", logging.WARNING, "", 0, "x", (), None)
+        made.status_code = status
+        made.request = RequestFactory().get(path)
+        return made
+
+    keep = ExpectedApiErrors().filter
+    assert not keep(record(409, f"{BASE}/bookings"))
+    assert not keep(record(400, f"{BASE}/bookings"))
+    assert keep(record(500, f"{BASE}/bookings"))
+    assert keep(record(404, "/scheduling/bookings/1/"))

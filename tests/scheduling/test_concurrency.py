@@ -1,13 +1,16 @@
-"""Many requests for one slot at the same moment, on real connections: exactly one wins."""
+"""Many requests at the same moment, on real connections: the slot has exactly one winner
+and the citizen's limit holds."""
 
 from __future__ import annotations
 
+import datetime as dt
 import threading
 
 import pytest
 from django.db import connection, connections
+from django.utils import timezone
 
-from gorod.errors import Conflict
+from gorod.errors import ApplicationError, Conflict
 from gorod.people.models import Citizen
 from gorod.scheduling import services
 from gorod.scheduling.models import ACTIVE_STATUSES, Booking, Slot
@@ -19,12 +22,18 @@ pytestmark = pytest.mark.django_db(transaction=True)
 RIVALS = 8
 
 
-def race(slot: Slot, citizens: list[Citizen]) -> list[str]:
-    """Every citizen asks for ``slot`` at once; each thread reports "won" or "taken"."""
-    barrier = threading.Barrier(len(citizens))
+@pytest.fixture(autouse=True)
+def _postgresql_only() -> None:
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite serialises writers; the race is real on PostgreSQL")
+
+
+def race(attempts: list[tuple[Slot, Citizen]]) -> list[str]:
+    """Every attempt books at once; each thread reports "won", "taken" or the refused field."""
+    barrier = threading.Barrier(len(attempts))
     outcomes: list[str] = []
 
-    def attempt(citizen: Citizen) -> None:
+    def attempt(slot: Slot, citizen: Citizen) -> None:
         try:
             barrier.wait()
             services.booking_hold(
@@ -37,10 +46,12 @@ def race(slot: Slot, citizens: list[Citizen]) -> list[str]:
             outcomes.append("won")
         except Conflict:
             outcomes.append("taken")
+        except ApplicationError as refused:
+            outcomes.append(str(refused.field))
         finally:
             connections.close_all()
 
-    threads = [threading.Thread(target=attempt, args=(c,)) for c in citizens]
+    threads = [threading.Thread(target=attempt, args=pair) for pair in attempts]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -49,10 +60,32 @@ def race(slot: Slot, citizens: list[Citizen]) -> list[str]:
 
 
 def test_concurrent_holds_of_one_slot_have_exactly_one_winner() -> None:
-    if connection.vendor != "postgresql":
-        pytest.skip("SQLite serialises writers; the race is real on PostgreSQL")
     slot = slots_for(counter(service=ServiceFactory.create()))[0]
-    citizens = [CitizenFactory.create() for _ in range(RIVALS)]
-    outcomes = race(slot, citizens)
+    outcomes = race([(slot, CitizenFactory.create()) for _ in range(RIVALS)])
     assert sorted(outcomes) == ["taken"] * (RIVALS - 1) + ["won"]
     assert Booking.objects.filter(slot=slot, status__in=ACTIVE_STATUSES).count() == 1
+
+
+def test_a_stale_hold_gives_way_to_exactly_one_of_the_rivals() -> None:
+    slot = slots_for(counter(service=ServiceFactory.create()))[0]
+    stale = services.booking_hold(
+        slot=slot,
+        citizen=(holder := CitizenFactory.create()),
+        service=slot.resource.services.get(),
+        by_user=account(holder),
+    )
+    Booking.objects.filter(pk=stale.pk).update(
+        hold_expires_at=timezone.now() - dt.timedelta(minutes=1)
+    )
+    outcomes = race([(slot, CitizenFactory.create()) for _ in range(RIVALS)])
+    assert sorted(outcomes) == ["taken"] * (RIVALS - 1) + ["won"]
+    assert Booking.objects.get(pk=stale.pk).status == Booking.Status.CANCELLED
+    assert Booking.objects.filter(slot=slot, status__in=ACTIVE_STATUSES).count() == 1
+
+
+def test_one_citizens_parallel_requests_stop_at_the_limit() -> None:
+    slots = slots_for(counter(service=ServiceFactory.create()))[:RIVALS]
+    citizen = CitizenFactory.create()
+    outcomes = race([(slot, citizen) for slot in slots])
+    assert sorted(outcomes) == ["service_id"] * (RIVALS - 2) + ["won", "won"]
+    assert Booking.objects.filter(citizen=citizen, status__in=ACTIVE_STATUSES).count() == 2

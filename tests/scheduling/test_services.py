@@ -9,7 +9,7 @@ from gorod.errors import ApplicationError, Conflict, NotFound
 from gorod.portal.models import Notification
 from gorod.scheduling import services
 from gorod.scheduling.models import Booking, CalendarException, Slot
-from tests.people.factories import CitizenFactory, child_of
+from tests.people.factories import CitizenFactory, account, child_of
 from tests.scheduling.conftest import Office
 from tests.scheduling.factories import ServiceFactory, counter, tomorrow
 
@@ -261,3 +261,57 @@ def test_the_database_refuses_a_second_active_booking_of_a_slot(office: Office) 
             status=Booking.Status.BOOKED,
             code="OTHER1",
         )
+
+
+def test_the_booking_answered_is_the_row_stored(office: Office) -> None:
+    booking = hold(office, confirm=True)
+    stored = Booking.objects.get(pk=booking.pk)
+    assert (stored.slot_id, stored.citizen_id, stored.service_id) == (
+        office.slots[0].pk,
+        office.citizen.pk,
+        office.service.pk,
+    )
+    assert (stored.status, stored.code, stored.booked_by_id) == (
+        booking.status,
+        booking.code,
+        office.citizen.user_id,
+    )
+    assert stored.hold_expires_at == booking.hold_expires_at
+    assert stored.created_at == booking.created_at
+    assert stored.cancelled_reason == ""
+    assert Slot.objects.get(pk=office.slots[0].pk).status == Slot.Status.BUSY
+
+
+def test_at_the_limit_a_taken_slot_is_refused_by_the_limit(office: Office) -> None:
+    hold(office, slot=office.slots[0])
+    hold(office, slot=office.slots[1])
+    rival = CitizenFactory.create()
+    assert rival.user is not None
+    services.booking_hold(
+        slot=office.slots[2], citizen=rival, service=office.service, by_user=rival.user
+    )
+    with pytest.raises(ApplicationError) as caught:
+        hold(office, slot=office.slots[2])
+    assert (type(caught.value), caught.value.field) == (ApplicationError, "service_id")
+    assert caught.value.extra == {"limit": 2}
+
+
+def test_a_check_in_code_already_issued_is_drawn_again(
+    office: Office, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first = hold(office, slot=office.slots[0])
+    codes = iter([first.code, "ZZZ222"])
+    monkeypatch.setattr(services, "code_new", lambda: next(codes))
+    second = hold(office, slot=office.slots[1])
+    assert second.code == "ZZZ222"
+    assert Booking.objects.get(pk=second.pk).code == "ZZZ222"
+
+
+def test_a_rescheduled_booking_is_not_held_back_by_the_limit(office: Office) -> None:
+    hold(office, slot=office.slots[0])
+    second = hold(office, slot=office.slots[1])
+    moved = services.booking_reschedule(
+        booking=second, new_slot=office.slots[2], by_user=account(office.citizen)
+    )
+    assert moved.slot_id == office.slots[2].pk
+    assert Booking.objects.get(pk=moved.pk).rescheduled_from_id == second.pk

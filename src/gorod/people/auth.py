@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
+from django.db.models import Q
 from django.http import HttpRequest
 from django.utils import timezone
 from ninja.errors import AuthenticationError
 from ninja.security import HttpBearer
 
 from gorod.people.models import ApiToken, User
+
+# How stale a token's ``last_used_at`` may get: it tells the owner roughly when the token
+# was last used, so it is written at most once a minute, not on every request.
+LAST_USED_RESOLUTION = dt.timedelta(minutes=1)
 
 
 class TokenAuth(HttpBearer):
@@ -17,13 +24,21 @@ class TokenAuth(HttpBearer):
             .filter(
                 key_hash=ApiToken.hash_key(token), revoked_at__isnull=True, user__is_active=True
             )
-            .first()
+            .order_by()[:1]
         )
-        if found is None:
+        token_row = next(iter(found), None)
+        if token_row is None:
             return None
-        ApiToken.objects.filter(pk=found.pk).update(last_used_at=timezone.now())
-        request.user = found.user
-        return found.user
+        now = timezone.now()
+        last_used = token_row.last_used_at
+        if last_used is None or now - last_used >= LAST_USED_RESOLUTION:
+            # Conditional, so parallel requests of one token write it once.
+            ApiToken.objects.filter(
+                Q(last_used_at__isnull=True) | Q(last_used_at__lte=now - LAST_USED_RESOLUTION),
+                pk=token_row.pk,
+            ).update(last_used_at=now)
+        request.user = token_row.user
+        return token_row.user
 
 
 def request_user(request: HttpRequest) -> User:

@@ -154,12 +154,11 @@ def booking_hold(request: HttpRequest, payload: HoldIn) -> Status[Booking]:
     """Hold a slot for yourself or a child in your care (or book it at once)."""
     user = request_user(request)
     citizen = selectors.citizen_for(user=user, citizen_id=payload.citizen_id)
+    slot, service = selectors.slot_and_service_get(
+        slot_id=payload.slot_id, service_id=payload.service_id
+    )
     booking = services.booking_hold(
-        slot=selectors.slot_get(slot_id=payload.slot_id),
-        citizen=citizen,
-        service=selectors.service_get(service_id=payload.service_id),
-        by_user=user,
-        confirm=payload.confirm,
+        slot=slot, citizen=citizen, service=service, by_user=user, confirm=payload.confirm
     )
     return Status(201, booking)
 

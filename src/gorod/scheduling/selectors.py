@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import Count, Q, QuerySet
@@ -63,13 +64,30 @@ def slots_free(
     return slots.select_related("resource", "resource__institution").order_by("start", "pk")
 
 
-def slots_nearest(*, slot: Slot, service: Service, count: int = 5) -> list[Slot]:
-    """The free slots for ``service`` at the same institution closest in time to ``slot``."""
-    free = slots_free(service=service, institution=slot.resource.institution).exclude(pk=slot.pk)
+def slots_nearest(*, slot: Slot, service: Service, count: int = 5) -> list[dict[str, Any]]:
+    """The free slots for ``service`` at the same institution closest in time to ``slot``,
+    earliest first, as plain rows (id, start, end, resource, institution_id): a lost race
+    answers with them, so they are read without building models."""
+    free = (
+        slots_free(service=service)
+        .filter(resource__institution_id=slot.resource.institution_id)
+        .exclude(pk=slot.pk)
+        .select_related(None)
+        .values_list("pk", "start", "end", "resource__name", "resource__institution_id")
+    )
     later = list(free.filter(start__gte=slot.start)[:count])
-    earlier = list(free.filter(start__lt=slot.start).order_by("-start")[:count])
-    nearest = sorted(earlier + later, key=lambda s: abs(s.start - slot.start))[:count]
-    return sorted(nearest, key=lambda s: s.start)
+    earlier = list(free.filter(start__lt=slot.start).order_by("-start", "-pk")[:count])
+    nearest = sorted(earlier + later, key=lambda row: abs(row[1] - slot.start))[:count]
+    return [
+        {
+            "id": pk,
+            "start": start.isoformat(),
+            "end": end.isoformat(),
+            "resource": resource,
+            "institution_id": institution_id,
+        }
+        for pk, start, end, resource, institution_id in sorted(nearest, key=lambda row: row[1])
+    ]
 
 
 def slot_serves(*, slot: Slot, service: Service) -> bool:
@@ -92,21 +110,6 @@ def bookings_of(*, user: AbstractBaseUser | AnonymousUser, current: bool) -> Que
     bookings = restrict(_bookings(), user, citizen="citizen").order_by("slot__start")
     coming = Q(status__in=["pending", "booked"], slot__end__gt=timezone.now())
     return bookings.filter(coming) if current else bookings.exclude(coming).reverse()
-
-
-def bookings_active_count(*, citizen_id: int, service: Service) -> int:
-    """A citizen's live holds and coming bookings for a service."""
-    return (
-        Booking.objects.filter(
-            citizen_id=citizen_id, service=service, status__in=["pending", "booked"]
-        )
-        .exclude(status="pending", hold_expires_at__lte=timezone.now())
-        .count()
-    )
-
-
-def slot_is_taken(*, slot: Slot) -> bool:
-    return Booking.objects.filter(slot=slot, status__in=ACTIVE_STATUSES).exists()
 
 
 def slots_taken(*, slot_ids: list[int]) -> set[int]:
@@ -132,6 +135,34 @@ def institution_get(*, institution_id: int) -> Institution:
     return institution
 
 
+def slot_and_service_get(*, slot_id: int, service_id: int) -> tuple[Slot, Service]:
+    """The slot and the service asked for; one query when the slot is the service's own.
+    Only what booking it needs is read: the checks and the answer's names and address."""
+    found = (
+        Slot.objects.select_related("resource", "resource__institution", "service")
+        .only(
+            "start",
+            "end",
+            "status",
+            "resource__name",
+            "resource__is_active",
+            "resource__institution__name",
+            "resource__institution__address",
+            "service__name",
+            "service__is_active",
+        )
+        .filter(pk=slot_id)
+        .order_by()
+        .first()
+    )
+    if found is None:
+        raise NotFound(_("No such slot."), field="slot_id")
+    own = found.service
+    if own is not None and own.pk == service_id and own.is_active:
+        return found, own
+    return found, service_get(service_id=service_id)
+
+
 def slot_get(*, slot_id: int) -> Slot:
     slot = Slot.objects.select_related("resource", "resource__institution").filter(pk=slot_id)
     found = slot.first()
@@ -150,11 +181,10 @@ def booking_get(*, user: AbstractBaseUser | AnonymousUser, booking_id: int) -> B
 
 def citizen_for(*, user: User, citizen_id: int | None) -> Citizen:
     """The citizen to book for: the user's own record, or a child in their care."""
-    acted_for = citizens_acted_for(user)
     citizen = (
-        acted_for.filter(user=user).first()
+        Citizen.objects.filter(user=user).order_by().first()
         if citizen_id is None
-        else acted_for.filter(pk=citizen_id).first()
+        else citizens_acted_for(user).filter(pk=citizen_id).first()
     )
     if citizen is None:
         message = (

@@ -14,7 +14,7 @@ import zoneinfo
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import connection, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -177,36 +177,20 @@ def _slot_checks(*, slot: Slot, service: Service, now: dt.datetime) -> None:
         raise ApplicationError(_("This slot is not for the chosen service."), field="slot_id")
 
 
-def _limit_check(*, citizen: Citizen, service: Service) -> None:
-    # Lock the citizen's row so two requests of one family cannot both pass the limit.
-    Citizen.objects.select_for_update().filter(pk=citizen.pk).first()
-    limit = conf.active_per_service()
-    count = selectors.bookings_active_count(citizen_id=citizen.pk, service=service)
-    if count >= limit:
-        raise ApplicationError(
-            _("You already have %(count)d active bookings for this service, the most allowed.")
-            % {"count": count},
-            field="service_id",
-            extra={"limit": limit},
-        )
-
-
-def _slot_out(slot: Slot) -> dict[str, Any]:
-    return {
-        "id": slot.pk,
-        "start": slot.start.isoformat(),
-        "end": slot.end.isoformat(),
-        "resource": slot.resource.name,
-        "institution_id": slot.resource.institution_id,
-    }
+def _limit_error(*, count: int, limit: int) -> ApplicationError:
+    return ApplicationError(
+        _("You already have %(count)d active bookings for this service, the most allowed.")
+        % {"count": count},
+        field="service_id",
+        extra={"limit": limit},
+    )
 
 
 def _taken(slot: Slot, service: Service) -> Conflict:
-    nearest = selectors.slots_nearest(slot=slot, service=service)
     return Conflict(
         _("This slot has just been taken. Here are the nearest free ones."),
         field="slot_id",
-        extra={"nearest": [_slot_out(s) for s in nearest]},
+        extra={"nearest": selectors.slots_nearest(slot=slot, service=service)},
     )
 
 
@@ -219,6 +203,41 @@ def _expire_stale_hold(slot: Slot, now: dt.datetime) -> bool:
     )
 
 
+# Counts a citizen's live holds and coming bookings for a service; parameters: citizen,
+# service, now.
+_ACTIVE_OF_CITIZEN = (
+    "SELECT COUNT(*) FROM scheduling_booking WHERE citizen_id = %s AND service_id = %s"
+    " AND (status = 'booked' OR (status = 'pending' AND hold_expires_at > %s))"
+)
+
+# One statement inserts the booking, or nothing when the slot has an active booking (the
+# partial unique index; a colliding check-in code is skipped alike) or, with a limit, when
+# the citizen already has that many: the count runs after the citizen's row is locked, so
+# it sees every booking of theirs that another transaction has committed.
+_INSERT = (
+    "INSERT INTO scheduling_booking (slot_id, citizen_id, service_id, status, code,"
+    " hold_expires_at, booked_by_id, rescheduled_from_id, cancelled_reason, created_at,"
+    " updated_at) SELECT %s, %s, %s, %s, %s, %s, %s, %s, '', %s, %s WHERE {condition}"
+    " ON CONFLICT DO NOTHING RETURNING id"
+)
+_INSERT_ANY = _INSERT.format(condition="1 = 1")
+_INSERT_UNDER_LIMIT = _INSERT.format(condition=f"({_ACTIVE_OF_CITIZEN}) < %s")
+
+# Why an insert did nothing: the citizen's active bookings for the service, and the live
+# (not expired) active bookings on the slot. Parameters: citizen, service, now, slot, now.
+_WHY_NOT_TEMPLATE = (
+    "SELECT ({active}), (SELECT COUNT(*) FROM scheduling_booking"
+    " WHERE slot_id = %s AND status IN ('pending', 'booked', 'arrived', 'fulfilled')"
+    " AND NOT (status = 'pending' AND hold_expires_at <= %s))"
+)
+_WHY_NOT = _WHY_NOT_TEMPLATE.format(active=_ACTIVE_OF_CITIZEN)
+
+
+def _lock_citizen(citizen: Citizen) -> None:
+    """Lock the citizen's row: one family's parallel requests pass the limit one by one."""
+    list(Citizen.objects.select_for_update().filter(pk=citizen.pk).values_list("pk"))
+
+
 def _insert(
     *,
     slot: Slot,
@@ -227,32 +246,57 @@ def _insert(
     by_user: User,
     status: str,
     now: dt.datetime,
+    limit: int | None = None,
     rescheduled_from: Booking | None = None,
 ) -> Booking:
-    """Insert the booking: the unique index decides the race for the slot."""
+    """Insert the booking: the unique index decides the race for the slot. With ``limit``,
+    the citizen must have fewer active bookings for the service (lock them first)."""
+    adapt = connection.ops.adapt_datetimefield_value
+    expires = now + conf.hold_time()
     for _attempt in range(_CODE_ATTEMPTS):
-        try:
-            with transaction.atomic():
-                booking = Booking.objects.create(
-                    slot=slot,
-                    citizen=citizen,
-                    service=service,
-                    status=status,
-                    code=code_new(),
-                    hold_expires_at=now + conf.hold_time(),
-                    booked_by=by_user,
-                    rescheduled_from=rescheduled_from,
-                )
-        except IntegrityError:
-            # Lost to an active booking, or to an expired hold the tick has not cleared
-            # (then cancel it and try again), or a check-in code collided (draw another).
-            if _expire_stale_hold(slot, now):
-                continue
-            if selectors.slot_is_taken(slot=slot):
-                raise _taken(slot, service) from None
-            continue
-        Slot.objects.filter(pk=slot.pk).update(status=Slot.Status.BUSY)
-        return booking
+        code, created = code_new(), timezone.now()
+        params: list[Any] = [
+            slot.pk,
+            citizen.pk,
+            service.pk,
+            status,
+            code,
+            adapt(expires),
+            by_user.pk,
+            rescheduled_from.pk if rescheduled_from is not None else None,
+            adapt(created),
+            adapt(created),
+        ]
+        if limit is not None:
+            params += [citizen.pk, service.pk, adapt(now), limit]
+        with connection.cursor() as cursor:
+            cursor.execute(_INSERT_ANY if limit is None else _INSERT_UNDER_LIMIT, params)
+            row = cursor.fetchone()
+            if row is None:
+                cursor.execute(_WHY_NOT, [citizen.pk, service.pk, adapt(now), slot.pk, adapt(now)])
+                mine, live = cursor.fetchone()
+        if row is not None:
+            Slot.objects.filter(pk=slot.pk).update(status=Slot.Status.BUSY)
+            return Booking(
+                pk=row[0],
+                slot=slot,
+                citizen=citizen,
+                service=service,
+                status=status,
+                code=code,
+                hold_expires_at=expires,
+                booked_by=by_user,
+                rescheduled_from=rescheduled_from,
+                created_at=created,
+                updated_at=created,
+            )
+        if limit is not None and mine >= limit:
+            raise _limit_error(count=mine, limit=limit)
+        if live:
+            raise _taken(slot, service)
+        # Nothing live stands in the way: an expired hold the tick has not cleared yet
+        # (cancel it and try again), or a check-in code collided (draw another).
+        _expire_stale_hold(slot, now)
     raise Conflict(_("Could not issue a check-in code; please try again."), field="slot_id")
 
 
@@ -271,10 +315,16 @@ def booking_hold(
     now = now or timezone.now()
     _acting_for(by_user, citizen)
     _slot_checks(slot=slot, service=service, now=now)
-    _limit_check(citizen=citizen, service=service)
+    _lock_citizen(citizen)
     status = Booking.Status.BOOKED if confirm else Booking.Status.PENDING
     return _insert(
-        slot=slot, citizen=citizen, service=service, by_user=by_user, status=status, now=now
+        slot=slot,
+        citizen=citizen,
+        service=service,
+        by_user=by_user,
+        status=status,
+        now=now,
+        limit=conf.active_per_service(),
     )
 
 
