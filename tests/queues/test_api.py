@@ -39,7 +39,10 @@ def test_the_kiosk_gives_a_ticket_with_its_position(client: Client, hall: Hall) 
     assert first.status_code == second.status_code == 201
     body = second.json()
     assert body["code"] == "A-002" and body["status"] == "waiting"
-    assert body["position"] == {"ahead": 1, "counters_open": 0, "wait_minutes": None}
+    position = body["position"]
+    assert (position["ahead"], position["counters_open"], position["assumed_counters"]) == (1, 0, 2)
+    assert position["wait_minutes"] is not None and position["no_estimate_reason"] == ""
+    assert position["basis"] and position["assumed_from"] is not None
     page = client.get(f"{API}/tickets/{body['token']}").json()
     assert page["id"] == body["id"]
 
@@ -155,4 +158,5 @@ def test_a_waiting_ticket_gets_an_estimate_once_a_counter_is_open(
     assert last["position"]["ahead"] == 1
     assert last["position"]["counters_open"] == 1
     assert last["position"]["wait_minutes"] is not None
+    assert last["position"]["basis"] == "" and last["position"]["assumed_counters"] is None
     assert first.pk != last["id"]

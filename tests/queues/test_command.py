@@ -26,16 +26,16 @@ def simulate(*args: str) -> str:
     return out.getvalue()
 
 
-def test_simulate_reports_both_estimators_errors(hall: Hall) -> None:
+def test_simulate_reports_both_estimators_errors_and_the_baseline(hall: Hall) -> None:
     figures = json.loads(
         simulate("--office", str(hall.office.pk), "--date", "2026-03-02", "--days", "2", "--json")
     )
     assert figures["arrivals"] > 0 and figures["days"] == 2
     errors = figures["mae_minutes"]
-    assert set(errors) == {"ql", "les"} and all(e >= 0 for e in errors.values())
-    assert figures["better"] == min(errors, key=errors.__getitem__)
+    assert set(errors) == {"ql", "les", "naive"} and all(e >= 0 for e in errors.values())
+    assert figures["better"] == min(("ql", "les"), key=errors.__getitem__)
     text = simulate("--office", str(hall.office.pk), "--date", "2026-03-02")
-    assert "QL" in text and "LES" in text
+    assert "QL" in text and "LES" in text and "NAIVE" in text
 
 
 @pytest.mark.parametrize(

@@ -128,3 +128,22 @@ def test_a_visitor_cancels_from_the_ticket_page(client: Client, hall: Hall) -> N
     assert again.status_code == 200
     ticket.refresh_from_db()
     assert ticket.status == Ticket.Status.CANCELLED
+
+
+def test_before_any_shift_the_ticket_page_says_what_its_estimate_assumes(
+    client: Client, hall: Hall
+) -> None:
+    ticket = services.ticket_issue(office=hall.office, service=hall.a)
+    status = client.get(f"/queues/ticket/{ticket.token}/status/").content.decode()
+    assert "Окна для этой услуги пока не открыты" in status
+    assert "все 2 окна, которые её обслуживают" in status
+
+
+def test_without_a_counter_for_the_service_the_ticket_page_says_why(
+    client: Client, hall: Hall
+) -> None:
+    hall.one.services.remove(hall.b)
+    ticket = services.ticket_issue(office=hall.office, service=hall.b)
+    status = client.get(f"/queues/ticket/{ticket.token}/status/").content.decode()
+    assert "Оценить ожидание нельзя" in status
+    assert "Ни одно окно этого учреждения не обслуживает эту услугу." in status

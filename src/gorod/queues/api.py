@@ -75,7 +75,15 @@ class OfficeDetailOut(OfficeOut):
 class PositionOut(Schema):
     ahead: int = Field(description="visitors before this one, for the same counters")
     counters_open: int
-    wait_minutes: int | None = Field(description="estimated wait; null when no counter is open")
+    wait_minutes: int | None = Field(description="estimated wait; null when none is possible")
+    assumed_counters: int | None = Field(
+        description="no counter open for the service yet: the counters the estimate assumes"
+    )
+    assumed_from: dt.datetime | None = Field(description="...and from when")
+    basis: str = Field(
+        description="what the estimate assumes, in words; empty when counters are open"
+    )
+    no_estimate_reason: str = Field(description="why there is no estimate; empty when there is")
 
 
 class TicketOut(Schema):
@@ -98,8 +106,15 @@ class TicketOut(Schema):
         position = None
         if ticket.status == Ticket.Status.WAITING:
             found = selectors.ticket_position(ticket=ticket)
+            plan = found.plan
             position = PositionOut(
-                ahead=found.ahead, counters_open=found.counters, wait_minutes=found.wait_minutes
+                ahead=found.ahead,
+                counters_open=found.counters,
+                wait_minutes=found.wait_minutes,
+                assumed_counters=None if plan is None else len(plan.counters),
+                assumed_from=None if plan is None else plan.start,
+                basis=found.basis,
+                no_estimate_reason=found.reason,
             )
         return TicketOut(
             id=ticket.pk,

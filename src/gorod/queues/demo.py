@@ -206,7 +206,9 @@ def _history(office: Institution, *, seed: int, now: dt.datetime) -> int:
         if not selectors.office_hours_on(office=office, day=day):
             continue
         plan_seed = seed + office.pk * 1000 + back
-        visits = simulate_visits(day_plan(office=office, day=day, seed=plan_seed), seed=plan_seed)
+        visits = simulate_visits(
+            day_plan(office=office, day=day, seed=plan_seed), seed=plan_seed, predicting=False
+        )
         made += _tickets(office, day, visits, now)
     return made
 

@@ -1,6 +1,6 @@
 """An office's day as the simulation takes it: hours, arrivals, services, counters, bookings.
 
-Arrivals per hour come from the office's history (the staffing forecast) or, without
+Walk-ins per hour come from the office's history (the staffing forecast of walk-ins) or, without
 history, from a typical profile of its kind; service times from history or the services'
 average durations; appointments from the day's bookings or, without any, one every
 ``BOOKING_EVERY_MINUTES`` for the services that can be booked.
@@ -36,7 +36,9 @@ def _minutes(t: dt.time) -> int:
 
 
 def _rates(office: Institution, day: dt.date) -> dict[int, float]:
-    forecast = selectors.arrivals_forecast_of(office=office, day=day)
+    # Walk-ins only: booked visitors are simulated at their appointments (counting them
+    # here as well would count them twice, and demo history would grow day by day).
+    forecast = selectors.arrivals_forecast_of(office=office, day=day, walk_ins_only=True)
     if forecast is not None:
         return forecast
     peak = PEAK_PER_HOUR.get(office.kind, 10.0)

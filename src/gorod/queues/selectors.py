@@ -9,14 +9,22 @@ from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from gorod.errors import NotFound
 from gorod.people.scope import restrict
 from gorod.places.hours import WEEKDAYS
 from gorod.places.models import Institution
 from gorod.queues import conf
-from gorod.queues.calling import Waiting, ahead_of
-from gorod.queues.estimators import ServiceSample, ServiceTimes, estimate
+from gorod.queues.calling import Waiting, ahead_of, ordered
+from gorod.queues.estimators import (
+    LES,
+    Desk,
+    ServiceSample,
+    ServiceTimes,
+    les_estimate,
+    ql_estimate,
+)
 from gorod.queues.models import Counter, Office, QueueService, Shift, Ticket
 from gorod.queues.staffing import arrivals_forecast, counters_needed
 from gorod.scheduling.calendars import shorten
@@ -254,7 +262,8 @@ def service_times(*, office: Institution, now: dt.datetime) -> ServiceTimes:
         for service, counter, called, served, finished in done
         if counter is not None and (seconds := served_seconds(called, served, finished)) is not None
     ]
-    return ServiceTimes.learn(samples, prior=15 * 60)
+    priors = {s.pk: 60.0 * s.average_minutes for s in services_of(office=office)}
+    return ServiceTimes.learn(samples, prior=15 * 60, priors=priors)
 
 
 def last_delay(*, office: Institution, services: set[int], day: dt.date) -> float | None:
@@ -274,10 +283,23 @@ def last_delay(*, office: Institution, services: set[int], day: dt.date) -> floa
 
 
 @dataclass(frozen=True)
+class Plan:
+    """The counters an estimate assumes when none is open for the service yet, and from
+    when; ``usual`` when that is what the office's history shows at this hour, not simply
+    every counter that serves the service."""
+
+    counters: list[Counter]
+    start: dt.datetime
+    usual: bool
+
+
+@dataclass(frozen=True)
 class Position:
     ahead: int
-    counters: int
-    wait_seconds: float | None  # None: no counter is open for it
+    counters: int  # open now for the ticket's service
+    wait_seconds: float | None  # None: no estimate (``reason`` says why)
+    plan: Plan | None = None  # no counter open yet: what the estimate assumes
+    reason: str = ""
 
     @property
     def wait_minutes(self) -> int | None:
@@ -285,43 +307,163 @@ class Position:
             return None
         return round(self.wait_seconds / 60)
 
+    @property
+    def basis(self) -> str:
+        """What the estimate assumes when no counter is open for the service yet."""
+        if self.plan is None:
+            return ""
+        counters = len(self.plan.counters)
+        values = {"counters": counters, "time": f"{self.plan.start.astimezone(local_zone()):%H:%M}"}
+        if self.plan.usual:
+            return (
+                ngettext(
+                    "No counter is open for this service yet; the estimate assumes %(counters)d "
+                    "counter from %(time)s, as on past days at this hour.",
+                    "No counter is open for this service yet; the estimate assumes %(counters)d "
+                    "counters from %(time)s, as on past days at this hour.",
+                    counters,
+                )
+                % values
+            )
+        return (
+            ngettext(
+                "No counter is open for this service yet; the estimate assumes its %(counters)d "
+                "counter opens at %(time)s.",
+                "No counter is open for this service yet; the estimate assumes all %(counters)d "
+                "counters that serve it open at %(time)s.",
+                counters,
+            )
+            % values
+        )
+
+
+def _desks(office: Institution, counters: list[Counter], now: dt.datetime) -> list[Desk]:
+    """The counters as the estimator sees them: who is at each, since when."""
+    current = {
+        t.counter_id: t
+        for t in Ticket.objects.filter(counter__in=counters, status__in=AT_COUNTER).only(
+            "counter_id", "service_id", "called_at"
+        )
+    }
+    desks = []
+    for counter in counters:
+        services = frozenset(s.pk for s in counter.services.all())
+        visitor = current.get(counter.pk)
+        if visitor is None or visitor.called_at is None:
+            desks.append(Desk(counter.pk, services))
+        else:
+            since = (now - visitor.called_at).total_seconds()
+            desks.append(Desk(counter.pk, services, visitor.service_id, max(0.0, since)))
+    return desks
+
+
+def _next_open(office: Institution, now: dt.datetime) -> dt.datetime | None:
+    """``now`` if the office is open, else when it opens again today; None: not today."""
+    local = now.astimezone(local_zone())
+    for start, end in office_hours_on(office=office, day=local.date()):
+        if local.time() < end:
+            return max(now, dt.datetime.combine(local.date(), start, tzinfo=local_zone()))
+    return None
+
+
+def _usual_staffing(
+    office: Institution, pool: list[Counter], now: dt.datetime
+) -> tuple[list[Counter], dt.time | None]:
+    """From the last weeks: the counters of ``pool`` that called visitors at this hour on
+    an average day (the most often open first), and the median time of a day's first call."""
+    zone = local_zone()
+    local = now.astimezone(zone)
+    called = Ticket.objects.filter(
+        office=office,
+        day__gte=local.date() - dt.timedelta(days=HISTORY_DAYS),
+        day__lt=local.date(),
+        called_at__isnull=False,
+    ).values_list("day", "counter_id", "called_at")
+    first: dict[dt.date, dt.time] = {}
+    at_hour: dict[dt.date, set[int]] = {}
+    members = {c.pk for c in pool}
+    for day, counter, when in called:
+        if when is None:
+            continue
+        moment = when.astimezone(zone)
+        first[day] = min(first.get(day, moment.time()), moment.time())
+        if counter in members and moment.hour == local.hour:
+            at_hour.setdefault(day, set()).add(counter)
+    if not first:
+        return [], None
+    days = len(first)
+    usual = round(sum(len(c) for c in at_hour.values()) / days)
+    often = {c.pk: sum(c.pk in open_ for open_ in at_hour.values()) for c in pool}
+    chosen = sorted(pool, key=lambda c: (-often[c.pk], c.number))[:usual]
+    starts = sorted(first.values())
+    return chosen, starts[(len(starts) - 1) // 2]
+
+
+def staffing_plan(*, office: Institution, service_id: int, now: dt.datetime) -> Plan | str:
+    """What an estimate can assume while no counter is open for ``service_id``: the
+    counters usually open at this hour from the time the first visitor is usually called
+    (or, without history, every counter that serves it from now); or why it cannot."""
+    pool = [c for c in counters_of(office=office) if service_id in {s.pk for s in c.services.all()}]
+    if not pool:
+        return _("No counter of this office serves this service.")
+    start = _next_open(office, now)
+    if start is None:
+        return _("The office does not open again today.")
+    chosen, first_call = _usual_staffing(office, pool, now)
+    if first_call is None:
+        return Plan(pool, start, usual=False)
+    if not chosen:
+        return _("On past days no counter served this service at this hour.")
+    usual_start = dt.datetime.combine(local_day(now), first_call, tzinfo=local_zone())
+    return Plan(chosen, max(start, usual_start), usual=True)
+
 
 def ticket_position(*, ticket: Ticket, now: dt.datetime | None = None) -> Position:
-    """How many are ahead of a waiting ticket and how long it should wait."""
+    """How many are ahead of a waiting ticket and how long it should wait: by the
+    configured estimator at the counters open now, or, when none is open for the service
+    yet, by QL at the counters the office usually opens (what it assumes is stated)."""
     now = now or timezone.now()
     office = ticket.office
     shared = sharing_services(office=office, service_id=ticket.service_id)
     waiting = [waiting_of(t) for t in tickets_waiting(office=office, day=ticket.day)]
-    ahead = ahead_of(
-        waiting_of(ticket), waiting, services=shared, priority_head_start=conf.priority_head_start()
-    )
-    staffed = [
-        c
-        for c in counters_staffed(office=office, at=now)
-        if ticket.service_id in {s.pk for s in c.services.all()}
-    ]
-    if not staffed:
-        return Position(ahead, 0, None)
-    busy = set(
-        Ticket.objects.filter(counter__in=staffed, status__in=AT_COUNTER).values_list(
-            "counter_id", flat=True
-        )
-    )
+    mine = waiting_of(ticket)
+    head_start = conf.priority_head_start()
+    ahead = ahead_of(mine, waiting, services=shared, priority_head_start=head_start)
+    line = ordered({w.key: w for w in [*waiting, mine]}.values(), priority_head_start=head_start)
+    before = [w.service for w in line[: line.index(mine)]]
     times = service_times(office=office, now=now)
-    seconds = estimate(
-        conf.estimator(),
-        ahead=ahead,
-        servers=len(staffed),
-        mean_service=times.pool_mean(
-            ticket.service_id,
-            [c.pk for c in staffed],
-            prior=ticket.service.average_minutes * 60,
-        ),
-        free_servers=len(staffed) - len(busy),
-        last_delay=last_delay(office=office, services=shared, day=ticket.day),
-        waited=(now - ticket.issued_at).total_seconds(),
+    staffed = counters_staffed(office=office, at=now)
+    open_for_it = sum(ticket.service_id in {s.pk for s in c.services.all()} for c in staffed)
+    plan: Plan | None = None
+    delay = 0.0
+    if open_for_it:
+        desks = _desks(office, staffed, now)
+    else:
+        found = staffing_plan(office=office, service_id=ticket.service_id, now=now)
+        if isinstance(found, str):
+            return Position(ahead, 0, None, reason=found)
+        plan = found
+        desks = _desks(office, plan.counters, now)
+        delay = (plan.start - now).total_seconds()
+    seconds = ql_estimate(
+        ahead=before, service=ticket.service_id, desks=desks, times=times, seed=ticket.pk
     )
-    return Position(ahead, len(staffed), seconds)
+    if open_for_it and conf.estimator() == LES:
+        les = les_estimate(
+            last_delay=last_delay(office=office, services={ticket.service_id}, day=ticket.day),
+            waited=(
+                now - max(ticket.issued_at, ticket.appointment_at or ticket.issued_at)
+            ).total_seconds(),
+        )
+        seconds = les if les is not None else seconds
+    if seconds is None:
+        return Position(
+            ahead, open_for_it, None, reason=_("No counter of this office serves this service.")
+        )
+    seconds += delay
+    if ticket.appointment_at is not None:  # not called before the appointment is due
+        seconds = max(seconds, (ticket.appointment_at - now).total_seconds())
+    return Position(ahead, open_for_it, seconds, plan=plan)
 
 
 # --- the board and the day's figures ---------------------------------------------------
@@ -376,16 +518,20 @@ def day_stats(*, office: Institution, day: dt.date) -> DayStats:
     )
 
 
-def arrivals_forecast_of(*, office: Institution, day: dt.date) -> dict[int, float] | None:
-    """Arrivals per hour expected on ``day`` from the last weeks; None without history."""
+def arrivals_forecast_of(
+    *, office: Institution, day: dt.date, walk_ins_only: bool = False
+) -> dict[int, float] | None:
+    """Arrivals per hour expected on ``day`` from the last weeks (only walk-ins when asked:
+    booked visitors come at their appointments); None without history."""
     since = day - dt.timedelta(days=HISTORY_DAYS)
-    history = Ticket.objects.filter(office=office, day__gte=since, day__lt=day)
-    if not history.exists():
+    everyone = Ticket.objects.filter(office=office, day__gte=since, day__lt=day)
+    if not everyone.exists():
         return None
+    history = everyone.filter(kind=Ticket.Kind.WALK_IN) if walk_ins_only else everyone
     zone = local_zone()
     arrivals = [t.astimezone(zone) for t in history.values_list("issued_at", flat=True)]
     # Open days count from the first day with a ticket: before it, nothing was recorded.
-    first = history.order_by("day").values_list("day", flat=True).first() or since
+    first = everyone.order_by("day").values_list("day", flat=True).first() or since
     days = open_days(office=office, since=first, until=day)
     return arrivals_forecast(arrivals, days=days).for_day(day)
 

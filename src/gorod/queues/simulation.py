@@ -18,14 +18,19 @@ import random
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
-from gorod.queues.calling import Waiting, ahead_of, call_order
+from gorod.queues.calling import Waiting, call_order, ordered
 from gorod.queues.estimators import (
+    ESTIMATORS,
     LES,
+    NAIVE,
     QL,
+    Desk,
     ServiceSample,
     ServiceTimes,
-    estimate,
+    les_estimate,
     mean_absolute_error,
+    naive_estimate,
+    ql_estimate,
 )
 
 _MIDNIGHT = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
@@ -73,14 +78,17 @@ class Report:
     no_shows: int
     mean_wait_minutes: float
     share_within_15_minutes: float
-    mae_minutes: dict[str, float | None]
+    mae_minutes: dict[str, float | None]  # each estimator's, and the naive baseline's
 
     @property
     def better(self) -> str:
-        ql, les = self.mae_minutes[QL], self.mae_minutes[LES]
-        if les is not None and (ql is None or les < ql):
-            return LES
-        return QL
+        return better_of(self.mae_minutes)
+
+
+def better_of(errors: Mapping[str, float | None]) -> str:
+    """The estimator with the smaller error (QL on a tie or without figures)."""
+    known = {m: e for m in ESTIMATORS if (e := errors.get(m)) is not None}
+    return min(known, key=lambda m: known[m]) if known else QL
 
 
 def _poisson_arrivals(plan: DayPlan, rng: random.Random) -> list[float]:
@@ -110,12 +118,16 @@ class _Day:
     plan: DayPlan
     rng: random.Random
     head_start: dt.timedelta
+    predicting: bool = True
     waiting: dict[int, Waiting] = field(default_factory=dict)
     leaves: set[int] = field(default_factory=set)
     idle: set[int] = field(default_factory=set)
     visits: dict[int, Visit] = field(default_factory=dict)
     samples: list[ServiceSample] = field(default_factory=list)
     last_delay: dict[int, float] = field(default_factory=dict)
+    waits: list[float] = field(default_factory=list)
+    # counter -> (called at, service, the sample it gives when it finishes)
+    busy: dict[int, tuple[float, int, ServiceSample | None]] = field(default_factory=dict)
     events: list[tuple[float, int, str, int]] = field(default_factory=list)
     sequence: int = 0
 
@@ -123,39 +135,41 @@ class _Day:
         self.sequence += 1
         heapq.heappush(self.events, (when, self.sequence, kind, subject))
 
-    def pool(self, service: int) -> list[int]:
-        return [c for c, services in self.plan.counters.items() if service in services]
-
-    def sharing(self, service: int) -> set[int]:
-        """The services that compete with ``service`` for the same counters."""
-        return {s for c in self.pool(service) for s in self.plan.counters[c]}
+    def desks(self, now: float) -> list[Desk]:
+        desks = []
+        for counter, services in sorted(self.plan.counters.items()):
+            if counter in self.busy:
+                since, service, _sample = self.busy[counter]
+                desks.append(Desk(counter, services, service, now - since))
+            else:
+                desks.append(Desk(counter, services))
+        return desks
 
     def predict(self, ticket: Waiting, now: float) -> dict[str, float]:
-        pool = self.pool(ticket.service)
+        """Each estimator's wait (seconds) for ``ticket`` arriving now, and the baseline's,
+        from what the office knows at that moment: the line, the counters, the services
+        finished so far."""
         times = ServiceTimes.learn(
-            self.samples, prior=60 * self.plan.service_minutes[ticket.service]
+            self.samples,
+            prior=60 * self.plan.service_minutes[ticket.service],
+            priors={s: 60 * m for s, m in self.plan.service_minutes.items()},
         )
-        ahead = ahead_of(
-            ticket,
-            list(self.waiting.values()),
-            services=self.sharing(ticket.service),
-            priority_head_start=self.head_start,
+        line = ordered(self.waiting.values(), priority_head_start=self.head_start)
+        ahead = [t.service for t in line[: line.index(ticket)]]
+        ql = ql_estimate(
+            ahead=ahead, service=ticket.service, desks=self.desks(now), times=times, seed=ticket.key
         )
+        les = les_estimate(last_delay=self.last_delay.get(ticket.service))
         return {
-            method: estimate(
-                method,
-                ahead=ahead,
-                servers=len(pool),
-                mean_service=times.pool_mean(ticket.service, pool),
-                free_servers=len(self.idle & set(pool)),
-                last_delay=self.last_delay.get(ticket.service),
-            )
-            for method in (QL, LES)
+            QL: 0.0 if ql is None else ql,
+            LES: (0.0 if ql is None else ql) if les is None else les,
+            NAIVE: naive_estimate(waits_today=self.waits),
         }
 
     def arrive(self, ticket: Waiting, now: float) -> None:
         self.waiting[ticket.key] = ticket
-        predicted = self.predict(ticket, now) if ticket.appointment_at is None else {}
+        walk_in = ticket.appointment_at is None
+        predicted = self.predict(ticket, now) if walk_in and self.predicting else {}
         self.visits[ticket.key] = Visit(
             ticket.key,
             ticket.service,
@@ -181,6 +195,9 @@ class _Day:
             now=_MIDNIGHT + dt.timedelta(seconds=now),
             priority_head_start=self.head_start,
         )
+        finished = self.busy.pop(counter, None)
+        if finished is not None and finished[2] is not None:
+            self.samples.append(finished[2])  # learned once the visitor has been served
         if not order:
             self.idle.add(counter)
             return False
@@ -189,6 +206,7 @@ class _Day:
         visit = self.visits[ticket.key]
         if ticket.key in self.leaves:
             self.visits[ticket.key] = replace(visit, counter=counter, called=now)
+            self.busy[counter] = (now, ticket.service, None)
             self.push(now + NO_SHOW_CALL_SECONDS, "free", counter)
             return True
         start = visit.arrived
@@ -196,13 +214,14 @@ class _Day:
             start = max(start, (ticket.appointment_at - _MIDNIGHT).total_seconds())
         waited = max(0.0, now - start)  # an early booked visitor called early waits none
         self.last_delay[ticket.service] = waited
+        self.waits.append(waited)
         pace = self.plan.counter_pace.get(counter, 1.0)
         mean = 60 * self.plan.service_minutes[ticket.service] * pace
         seconds = self.rng.gammavariate(GAMMA_SHAPE, mean / GAMMA_SHAPE)
         self.visits[ticket.key] = replace(
             visit, waited=waited, counter=counter, called=now, service_seconds=seconds
         )
-        self.samples.append(ServiceSample(ticket.service, counter, seconds))
+        self.busy[counter] = (now, ticket.service, ServiceSample(ticket.service, counter, seconds))
         self.push(now + seconds, "free", counter)
         return True
 
@@ -242,10 +261,11 @@ def simulate(plan: DayPlan, *, seed: int) -> Report:
     return report_of(simulate_visits(plan, seed=seed))
 
 
-def simulate_visits(plan: DayPlan, *, seed: int) -> list[Visit]:
-    """Every visit of the day, in order of arrival; deterministic for a seed."""
+def simulate_visits(plan: DayPlan, *, seed: int, predicting: bool = True) -> list[Visit]:
+    """Every visit of the day, in order of arrival; deterministic for a seed. Without
+    ``predicting`` the estimators are not asked (the same visits, faster: demo history)."""
     rng = random.Random(seed)  # noqa: S311  (a simulation, not a secret)
-    day = _Day(plan, rng, dt.timedelta(minutes=plan.priority_head_start_minutes))
+    day = _Day(plan, rng, dt.timedelta(minutes=plan.priority_head_start_minutes), predicting)
     day.idle = set(plan.counters)
     tickets = {}
     for t, ticket, leaves in _tickets(plan, rng):
@@ -270,7 +290,7 @@ def report_of(visits: list[Visit]) -> Report:
         method: mean_absolute_error(
             (v.predicted[method], v.waited) for v in walk_ins if v.waited is not None
         )
-        for method in (QL, LES)
+        for method in (*ESTIMATORS, NAIVE)
     }
     return Report(
         arrivals=len(visits),

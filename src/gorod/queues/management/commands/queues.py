@@ -22,10 +22,10 @@ from django.utils.translation import gettext
 
 from gorod.errors import NotFound
 from gorod.queues import selectors
-from gorod.queues.estimators import ESTIMATORS
+from gorod.queues.estimators import ESTIMATORS, NAIVE
 from gorod.queues.planning import day_plan
 from gorod.queues.services import tickets_close
-from gorod.queues.simulation import simulate
+from gorod.queues.simulation import better_of, simulate
 
 
 def _date(text: str, option: str = "--date") -> dt.date:
@@ -88,13 +88,14 @@ class Command(BaseCommand):
                 "within": 100 * figures["share_within_15_minutes"],
             }
         )
-        for method in ESTIMATORS:
+        for method in (*ESTIMATORS, NAIVE):
             error = figures["mae_minutes"][method]
             shown = "—" if error is None else f"{error:.2f}"
             self.stdout.write(
                 gettext("%(method)s: mean absolute error %(error)s min")
                 % {"method": method.upper(), "error": shown}
             )
+        self.stdout.write(gettext("(NAIVE is the baseline: the mean wait of the day so far)"))
         self.stdout.write(
             gettext('better: %(method)s (set GOROD_QUEUES_ESTIMATOR = "%(method)s")')
             % {"method": figures["better"]}
@@ -113,10 +114,9 @@ class Command(BaseCommand):
             for n in range(days)
         ]
         errors: dict[str, float | None] = {}
-        for method in ESTIMATORS:
+        for method in (*ESTIMATORS, NAIVE):
             found = [e for r in reports if (e := r.mae_minutes[method]) is not None]
             errors[method] = sum(found) / len(found) if found else None
-        known = {m: e for m, e in errors.items() if e is not None}
         return {
             "office": office.pk,
             "date": day.isoformat(),
@@ -127,5 +127,5 @@ class Command(BaseCommand):
             "mean_wait_minutes": sum(r.mean_wait_minutes for r in reports) / days,
             "share_within_15_minutes": sum(r.share_within_15_minutes for r in reports) / days,
             "mae_minutes": errors,
-            "better": min(known, key=lambda m: known[m]) if known else ESTIMATORS[0],
+            "better": better_of(errors),
         }
