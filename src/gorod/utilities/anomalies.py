@@ -330,7 +330,31 @@ def detect(
 
     ``apartments`` (a label per row, -1 for none) lets a still meter be told from an empty
     flat: it is ``stuck`` only while another meter of its apartment in the chunk measured
-    water in the same window; with no such meter (or no data from it) the alert stands."""
+    water in the same window; with no such meter (or no data from it) the alert stands.
+
+    The detectors run in one compiled pass per meter (``kernel.py``), which gives the same
+    codes as :func:`detect_reference` (the detectors above, one after the other) to the bit,
+    about four times faster."""
+    from gorod.utilities import kernel  # Numba: loaded (and compiled) when first needed
+
+    reasons = kernel.reasons(
+        litres, grid.local_hour_of_first(), totals=totals, thresholds=thresholds
+    )
+    if apartments is not None:
+        _stuck_confirm(reasons, litres, apartments, thresholds)
+    return reasons
+
+
+def detect_reference(
+    litres: Floats,
+    grid: Grid,
+    *,
+    totals: Floats | None = None,
+    thresholds: Thresholds = DEFAULT,
+    apartments: npt.NDArray[np.int64] | None = None,
+) -> Codes:
+    """What :func:`detect` computes, as the detectors above say it, one whole-array NumPy
+    step after another: the specification the compiled pass is held to."""
     reasons = np.zeros(litres.shape, dtype=np.int8)
     by_day = _by_day(litres, grid)  # shared by the detectors that think in days
     verdicts = (

@@ -1,0 +1,273 @@
+"""Every detector of ``anomalies.py`` in two compiled passes per meter: the fast path of
+:func:`gorod.utilities.anomalies.detect`.
+
+Pure: NumPy and Numba, no Django. The detectors in ``anomalies.py`` are the specification,
+written as whole-array NumPy steps, one detector at a time; one after the other they
+stream a chunk through memory some thirty times. Here each meter's hours (35 KB of float32
+for a year) are read while they sit in the processor's cache: one pass over its days for
+the detectors that think in local days (the profile of each hour of the day, flowing
+nights, slowed days), one pass over its hours for those that think in hours (a running
+count of flowing, still and equal hours, the last backward step), each hour taking the
+smallest code. The arithmetic is the specification's, in the same order and precision
+(the input's dtype for the hourly values and the profile, float64 for day totals and sums),
+so the codes are the same to the bit: ``tests/utilities/test_kernel.py`` holds the two to
+that on a simulated fleet with every kind of anomaly.
+
+Compiled on first use and cached on disk by Numba (``cache=True``): a machine pays the
+compilation (seconds) once per input dtype, not once per run.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import numpy.typing as npt
+from numba import njit
+
+if TYPE_CHECKING:
+    from gorod.utilities.anomalies import Thresholds
+
+HOURS_PER_DAY = 24
+NONE = 8  # above every reason: "no reason yet" while the smallest code is taken
+
+# The thresholds travel as three small arrays; these name their places.
+CONTINUOUS, NIGHT_FIRST, NIGHT_LAST, NIGHTS, REPEAT_RUN, REPEAT_HOLD = range(6)
+STUCK, DECREASING_HOLD, SLOWED_DAYS, SLOWED_MOVING, WARMUP = range(6, 11)
+STUCK_WEEK, MIN_FLOW, SLOWED_ALPHA, SLOWED_SHARE = range(4)  # float64
+ZERO, FLOW_AT, BACK_BELOW, ALPHA, DEVIATIONS, FLOOR, NAN = range(7)  # the values' dtype
+
+
+@njit(cache=True, nogil=True, boundscheck=False)
+def _day_codes(  # noqa: PLR0917, PLR0915 - compiled: positional scalars, one loop
+    padded: Any,
+    days: int,
+    same: Any,
+    night_first: int,
+    night_last: int,
+    nights: int,
+    slowed_days: int,
+    slowed_alpha: float,
+    slowed_share: float,
+    slowed_moving: int,
+    warmup: int,
+    codes: Any,
+) -> None:
+    """The detectors that think in local days (above the profile, slowed, night flow) over
+    one meter's ``padded[day * 24 + hour]`` (NaN before and after its data): each hour's
+    smallest code, or NONE, into ``codes`` laid out alike. (Thresholds come as scalars:
+    read from an array inside the loops they were slower by a quarter.)"""
+    zero, flow_at, floor = same[ZERO], same[FLOW_AT], same[FLOOR]
+    alpha, deviations = same[ALPHA], same[DEVIATIONS]
+    mean = np.zeros(HOURS_PER_DAY, dtype=padded.dtype)  # the profile of each hour of the day
+    deviation = np.zeros(HOURS_PER_DAY, dtype=padded.dtype)
+    baseline = np.empty(days)  # the slowed detector's baseline of daily use
+    window = np.empty(days)  # litres used up to and including each day
+    moving = np.empty(days, dtype=np.int64)  # hours that moved, likewise
+    seen = 0  # days with data so far
+    night_run = 0
+    late_before = False  # whether last night ended a run of enough flowing nights
+    for d in range(days):
+        row = padded[d * HOURS_PER_DAY : (d + 1) * HOURS_PER_DAY]
+        day_used = 0.0
+        day_moving = 0
+        day_seen = False
+        for h in range(HOURS_PER_DAY):
+            value = row[h]
+            day_used += value if value > zero else zero  # NaN and backward steps: none
+            day_moving += 1 if value >= flow_at else 0
+            day_seen |= not np.isnan(value)
+        night_ok = True
+        for h in range(night_first, night_last):
+            night_ok &= row[h] >= flow_at
+        night_run = night_run + 1 if night_ok else 0
+        late = night_run >= nights
+        seen += 1 if day_seen else 0
+        if d == 0:
+            baseline[0], window[0], moving[0] = day_used, day_used, day_moving
+        else:
+            baseline[d] = baseline[d - 1] + slowed_alpha * (day_used - baseline[d - 1])
+            window[d] = window[d - 1] + day_used
+            moving[d] = moving[d - 1] + day_moving
+        slowed = False
+        if d > slowed_days:  # the specification's window: days first .. d - 1, its baseline
+            first = d - slowed_days - 1  # on day first
+            trailing = window[d - 1] - (window[first - 1] if first > 0 else 0.0)
+            moving_trailing = moving[d - 1] - (moving[first - 1] if first > 0 else 0)
+            slowed = (
+                trailing < slowed_share * (baseline[first] * slowed_days)
+                and moving_trailing >= slowed_moving
+                and seen > warmup + slowed_days
+            )
+        warm = seen > warmup
+        out = codes[d * HOURS_PER_DAY : (d + 1) * HOURS_PER_DAY]
+        for h in range(HOURS_PER_DAY):
+            value = row[h]
+            used = value if value > zero else zero
+            code = NONE
+            if d == 0:
+                mean[h] = used
+            else:  # above the profile of this hour of the day on earlier days
+                limit = mean[h] + deviations * deviation[h]
+                code = 5 if warm & (value > limit) & (value > floor) else NONE
+                mean[h] += alpha * (used - mean[h])
+                deviation[h] += alpha * (abs(used - mean[h]) - deviation[h])
+            night = late if h >= night_last else late_before
+            code = min(code, 7 if night else NONE)
+            out[h] = min(code, 4 if slowed else NONE)
+        late_before = late
+
+
+@njit(cache=True, nogil=True, boundscheck=False)
+def _hour_codes(  # noqa: PLR0917 - compiled: positional arrays
+    values: Any,
+    totals: Any,
+    has_totals: bool,
+    ints: Any,
+    floats: Any,
+    same: Any,
+    cumulative: Any,
+    codes: Any,
+    out: Any,
+) -> None:
+    """The detectors that think in hours (continuous flow, stuck, repeat, decreasing) over
+    one meter's ``values``, joined with the day detectors' ``codes`` for the same hours into
+    ``out``: the smallest code, 0 for none. Branch-free where the data decides: a
+    mispredicted branch costs more than the arithmetic."""
+    zero, flow_at, back_below = same[ZERO], same[FLOW_AT], same[BACK_BELOW]
+    continuous, stuck, week = ints[CONTINUOUS], ints[STUCK], 7 * HOURS_PER_DAY
+    repeat_run, repeat_hold, decreasing_hold = (
+        ints[REPEAT_RUN],
+        ints[REPEAT_HOLD],
+        ints[DECREASING_HOLD],
+    )
+    stuck_week, min_flow = floats[STUCK_WEEK], floats[MIN_FLOW]
+    previous = same[NAN]  # the first hour repeats nothing
+    previous_total = np.nan
+    flow_run = zero_run = same_run = 0
+    last_repeat, last_back = -repeat_hold, -decreasing_hold
+    spell_counts = False  # whether the week before the current still spell saw use
+    running = 0.0  # litres used so far: in a register, so the hours do not chain in memory
+    cumulative[0] = running
+    for c in range(values.shape[0]):
+        value = values[c]
+        running += value if value > zero else zero
+        cumulative[c + 1] = running
+        flow_run = flow_run + 1 if value >= flow_at else 0
+        code = min(codes[c], 6 if flow_run >= continuous else NONE)
+        zero_run = zero_run + 1 if value == 0.0 else 0
+        if zero_run == stuck:  # a spell's first stuck hour: judge the week before it
+            start = c - zero_run + 1
+            earlier = start - week if start > week else 0
+            spell_counts = not cumulative[start] - cumulative[earlier] < stuck_week
+        code = min(code, 3 if (zero_run >= stuck) & spell_counts else NONE)
+        same_run = same_run + 1 if (value == previous) & (value >= 1.0) else 0
+        last_repeat = c if same_run >= repeat_run else last_repeat
+        code = min(code, 2 if c - last_repeat < repeat_hold else NONE)
+        previous = value
+        backward = value < back_below
+        if has_totals:
+            total = totals[c]
+            backward |= total < previous_total - min_flow
+            previous_total = total
+        last_back = c if backward else last_back
+        code = min(code, 1 if c - last_back < decreasing_hold else NONE)
+        out[c] = code if code < NONE else 0
+
+
+@njit(cache=True, nogil=True, boundscheck=False)
+def _reasons(  # noqa: PLR0917 - compiled: positional arrays
+    litres: Any,
+    totals: Any,
+    has_totals: bool,
+    before: int,
+    ints: Any,
+    floats: Any,
+    same: Any,
+    out: Any,
+) -> None:
+    meters, hours = litres.shape
+    days = (before + hours + HOURS_PER_DAY - 1) // HOURS_PER_DAY
+    padded = np.full(days * HOURS_PER_DAY, same[NAN])  # one meter at a time, reused
+    codes = np.empty(days * HOURS_PER_DAY, dtype=np.int8)
+    cumulative = np.empty(hours + 1)
+    for m in range(meters):
+        padded[before : before + hours] = litres[m]
+        _day_codes(
+            padded,
+            days,
+            same,
+            ints[NIGHT_FIRST],
+            ints[NIGHT_LAST],
+            ints[NIGHTS],
+            ints[SLOWED_DAYS],
+            floats[SLOWED_ALPHA],
+            floats[SLOWED_SHARE],
+            ints[SLOWED_MOVING],
+            ints[WARMUP],
+            codes,
+        )
+        _hour_codes(
+            litres[m],
+            totals[m if has_totals else 0],
+            has_totals,
+            ints,
+            floats,
+            same,
+            cumulative,
+            codes[before : before + hours],
+            out[m],
+        )
+
+
+def reasons(
+    litres: npt.NDArray[np.floating[Any]],
+    before: int,
+    *,
+    totals: npt.NDArray[np.floating[Any]] | None,
+    thresholds: Thresholds,
+) -> npt.NDArray[np.int8]:
+    """Each hour's reason code (0: none) for a chunk ``litres[meter, hour]`` whose column 0
+    is hour ``before`` of a local day."""
+    litres = np.ascontiguousarray(litres)
+    if litres.dtype not in (np.float32, np.float64):
+        litres = litres.astype(np.float64)
+    out = np.empty(litres.shape, dtype=np.int8)
+    if not litres.size:
+        return out
+    t = thresholds
+    ints = np.zeros(11, dtype=np.int64)
+    ints[[CONTINUOUS, NIGHT_FIRST, NIGHT_LAST, NIGHTS, REPEAT_RUN, REPEAT_HOLD]] = (
+        t.continuous_hours,
+        *t.night_hours,
+        t.nights,
+        t.repeat_hours - 1,  # equal to the hour before, so one fewer in a row
+        t.repeat_hold_hours,
+    )
+    ints[[STUCK, DECREASING_HOLD, SLOWED_DAYS, SLOWED_MOVING, WARMUP]] = (
+        t.stuck_hours,
+        t.decreasing_hold_hours,
+        t.slowed_days,
+        t.slowed_moving_hours,
+        t.profile_warmup_days,
+    )
+    floats = np.array(
+        [t.stuck_week_litres, t.min_flow_litres, 1.0 / t.slowed_baseline_days, t.slowed_share]
+    )
+    # What the specification compares the values with, in their own dtype (as NumPy does).
+    same = np.array(
+        [
+            0.0,
+            t.min_flow_litres,
+            -t.min_flow_litres,
+            1.0 / t.profile_days,
+            t.profile_deviations,
+            t.profile_floor_litres,
+            np.nan,
+        ],
+        dtype=litres.dtype,
+    )
+    has_totals = totals is not None
+    registers = np.zeros((1, 1)) if totals is None else np.ascontiguousarray(totals, np.float64)
+    _reasons(litres, registers, has_totals, before, ints, floats, same, out)
+    return out
