@@ -4,6 +4,7 @@ queries to a file, upkeep."""
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import json
 import os
@@ -12,16 +13,19 @@ import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import paho.mqtt.client as mqtt
+import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.utils import translation
+from django.db import connection
+from django.utils import timezone, translation
 from paho.mqtt.enums import CallbackAPIVersion
 
-from gorod.telemetry import ingest
+from gorod.telemetry import conf, ingest, maintenance, table
 from gorod.telemetry.models import Device
 from gorod.telemetry.mqtt import free_port, wait_listening
 from gorod.telemetry.secrets import secret_matches
@@ -182,6 +186,34 @@ def test_maintain_reports_what_it_did(telemetry_table: str) -> None:
     out, _err = run("maintain")
     assert out.startswith("rolled up 0 days")
     assert fails("maintain", "--vacuum-hours", "-1").startswith("--vacuum-hours")
+
+
+def test_a_second_maintain_run_at_once_does_nothing(telemetry_table: str) -> None:
+    when = timezone.now() - dt.timedelta(days=3)
+    table.append(
+        telemetry_table,
+        pa.table(
+            {
+                "device_id": ["wm-m1"],
+                "metric": ["water_cold_m3"],
+                "ts": pa.array([when], pa.timestamp("us", tz="UTC")),
+                "value": [1.0],
+            }
+        ),
+    )
+    other = connection.copy()  # another database session, as a run on another host has
+    try:
+        with maintenance.exclusive(connection=other) as taken:
+            assert taken
+            out, _err = run("maintain")
+            assert out.startswith("another maintain run holds this telemetry table")
+            assert table.open_table(table.rollup_uri(telemetry_table, "daily")) is None
+        out, _err = run("maintain")
+    finally:
+        other.close()
+    # From the local day before the reading's UTC day to yesterday (local).
+    today = timezone.now().astimezone(ZoneInfo(conf.time_zone())).date()
+    assert out.startswith(f"rolled up {(today - when.date()).days + 1} days")
 
 
 # --- the broker's files with a real Mosquitto --------------------------------------------

@@ -1,7 +1,8 @@
 """Queries on a small known dataset, with exact numbers, before and after roll-up and retention.
 
 Times are Moscow's (UTC+3): a reading at 00:30 on 1 March in Moscow is stored on the UTC
-day of 28 February, yet counted in Moscow's 1 March.
+day of 28 February, yet counted in Moscow's 1 March. Each test runs on a table at a local
+path and again on one in an S3 bucket (``s3_table``), read through an Arrow dataset there.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import pyarrow.parquet as pq
 import pytest
 from django.test import override_settings
 
-from gorod.telemetry import maintenance, queries, table
+from gorod.telemetry import conf, maintenance, queries, table
 
 MSK = ZoneInfo("Europe/Moscow")
 D1, D2 = 1, 2
@@ -62,15 +63,17 @@ def write(rows: list[tuple[str, int, int, str, dt.datetime, float]], uri: str) -
                 "building_id": pa.array(building, pa.int64()),
             }
         ),
+        storage_options=conf.storage_options(),
     )
 
 
-@pytest.fixture
-def dataset(telemetry_table: str) -> Iterator[str]:
+@pytest.fixture(params=["path", "s3"])
+def dataset(request: pytest.FixtureRequest, telemetry_table: str) -> Iterator[str]:
+    uri = request.getfixturevalue("s3_table") if request.param == "s3" else telemetry_table
     with override_settings(GOROD_TELEMETRY_TIME_ZONE="Europe/Moscow"):
-        write(ROWS, telemetry_table)
-        write(ROWS[:6], telemetry_table)  # A's water readings delivered twice
-        yield telemetry_table
+        write(ROWS, uri)
+        write(ROWS[:6], uri)  # A's water readings delivered twice
+        yield uri
 
 
 def by_day(data: pa.Table, column: str) -> dict[str, float]:
@@ -166,7 +169,7 @@ def test_answers_are_the_same_after_rollup_and_retention(dataset: str) -> None:
     with override_settings(GOROD_TELEMETRY_RAW_DAYS=1):
         dropped = maintenance.retain(now=AFTER)
     assert dropped.dropped_days == ["2026-02-28", "2026-03-01", "2026-03-02", "2026-03-03"]
-    with table.connect(dataset) as con:
+    with table.connect(dataset, storage_options=conf.storage_options()) as con:
         assert con.execute("SELECT count(*) FROM readings_raw").fetchone() == (0,)
     assert_month(district_month())
     data = queries.history(
@@ -184,15 +187,15 @@ def test_a_late_reading_is_rolled_up_again(dataset: str) -> None:
 
 
 def test_compaction_leaves_one_file_per_day_without_duplicates(dataset: str) -> None:
-    before = table.open_table(dataset)
+    before = table.open_table(dataset, storage_options=conf.storage_options())
     assert before is not None
     assert len(before.file_uris()) > 4
     report = maintenance.compact(now=AFTER, vacuum_hours=0)
     assert report.compacted_days == ["2026-02-28", "2026-03-01", "2026-03-02", "2026-03-03"]
-    after = table.open_table(dataset)
+    after = table.open_table(dataset, storage_options=conf.storage_options())
     assert after is not None
     assert len(after.file_uris()) == 4  # one per UTC day: 28 Feb to 3 Mar
-    with table.connect(dataset) as con:
+    with table.connect(dataset, storage_options=conf.storage_options()) as con:
         assert con.execute("SELECT count(*) FROM readings_raw").fetchone() == (len(ROWS),)
     assert_month(district_month())
 

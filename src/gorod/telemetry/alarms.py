@@ -161,7 +161,7 @@ def readings_between(
     each counted once, sorted by device and time."""
     if not device_ids:
         return pa.table({"device_id": [], "ts": [], "value": []})
-    with table.connect(conf.table_uri()) as con:
+    with table.connect(conf.table_uri(), storage_options=conf.storage_options()) as con:
         return con.sql(
             "SELECT device_id, epoch_us(ts) AS ts, value FROM readings "
             "WHERE metric = ? AND day BETWEEN ? AND ? AND ts BETWEEN ? AND ? "

@@ -53,3 +53,8 @@ class TelemetryConfig(AppConfig):
             "telemetry.view_ingeststat",
         ],
     }
+
+    def ready(self) -> None:
+        from gorod.telemetry import conf
+
+        conf.storage_options()  # a malformed GOROD_TELEMETRY_STORAGE_OPTIONS stops the start

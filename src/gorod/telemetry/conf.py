@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 
 
 def _setting(name: str, default: str) -> str:
@@ -24,6 +26,34 @@ def table_uri() -> str:
     if not path.is_absolute():
         path = Path(settings.BASE_DIR) / path
     return str(path)
+
+
+def storage_options() -> dict[str, str]:
+    """delta-rs ``storage_options`` for an object-store table, from
+    ``GOROD_TELEMETRY_STORAGE_OPTIONS`` (a JSON object of strings, such as
+    ``{"AWS_ENDPOINT_URL": "https://s3.example", "AWS_REGION": "ru-central1"}``). Empty by
+    default: delta-rs then reads the standard ``AWS_*`` environment variables itself."""
+    value = getattr(settings, "GOROD_TELEMETRY_STORAGE_OPTIONS", None)
+    if value is None:
+        value = os.environ.get("GOROD_TELEMETRY_STORAGE_OPTIONS", "")
+    if isinstance(value, str):
+        if not value.strip():
+            return {}
+        try:
+            value = json.loads(value)
+        except ValueError as exc:
+            raise ImproperlyConfigured(_STORAGE_OPTIONS_SHAPE + f" ({exc})") from exc
+    if not isinstance(value, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in value.items()
+    ):
+        raise ImproperlyConfigured(_STORAGE_OPTIONS_SHAPE)
+    return dict(value)
+
+
+_STORAGE_OPTIONS_SHAPE = (
+    "GOROD_TELEMETRY_STORAGE_OPTIONS: a JSON object whose keys and values are strings, "
+    'such as {"AWS_ENDPOINT_URL": "https://s3.example", "AWS_ALLOW_HTTP": "false"}'
+)
 
 
 def raw_days() -> int:

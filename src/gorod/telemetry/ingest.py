@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
@@ -23,9 +24,12 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+from deltalake.exceptions import DeltaError
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from gorod.errors import ApplicationError
 from gorod.telemetry import conf, table
 from gorod.telemetry.metrics import METRICS
 from gorod.telemetry.models import DeadLetter, Device
@@ -763,18 +767,34 @@ def sort_and_deduplicate(readings: pa.Table) -> tuple[pa.Table, pa.Table]:
     return readings.take(order[first_copy]), readings.take(order[newest])
 
 
+logger = logging.getLogger(__name__)
+
+
+class TableUnavailable(ApplicationError):
+    """The telemetry table could not be written: its store is down or refuses us."""
+
+    status = 503
+
+
 def store(batch: Batch, *, source: str, received_at: dt.datetime | None = None) -> StoreResult:
     """Write ``batch`` durably; return only once the table and the database have committed.
 
     Order: the readings are appended to the table first, then the latest states, the
     devices' ``last_seen_at`` and the dead letters are committed in one transaction. If the
     second step fails, the caller retries the whole batch: the readings appended twice are
-    duplicates, which every query counts once.
+    duplicates, which every query counts once. If the table cannot be written (an object
+    store down or misconfigured), nothing is changed and :class:`TableUnavailable` says so.
     """
     now = received_at or timezone.now()
     readings, latest = sort_and_deduplicate(batch.readings)
     duplicates = len(batch.readings) - len(readings)
-    table.append(conf.table_uri(), readings)
+    try:
+        table.append(conf.table_uri(), readings, storage_options=conf.storage_options())
+    except (OSError, DeltaError) as exc:
+        logger.warning("the telemetry table %s cannot be written: %s", conf.table_uri(), exc)
+        raise TableUnavailable(
+            _("The telemetry table cannot be written now; nothing was stored. Send again later.")
+        ) from exc
     with transaction.atomic():
         _states_upsert(latest)
         _last_seen_update(latest, now)

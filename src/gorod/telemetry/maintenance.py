@@ -10,18 +10,28 @@
   younger than ``vacuum_hours`` refers to.
 
 Safe beside running writers: appends never conflict with these commits; a compaction that
-loses a race to a writer's append is skipped and done by the next run.
+loses a race to a writer's append is skipped and done by the next run. Two runs on one table
+do not overlap: ``exclusive`` is a PostgreSQL advisory lock (shared by every host using the
+database; released by the server if the process dies) or, on SQLite, a file lock.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import fcntl
+import hashlib
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pyarrow as pa
 import pyarrow.compute as pc
 from deltalake.exceptions import CommitFailedError
+from django.conf import settings
+from django.db import connection as default_connection
+from django.db.backends.base.base import BaseDatabaseWrapper
 from django.utils import timezone
 
 from gorod.telemetry import conf, queries, table
@@ -38,6 +48,44 @@ class Report:
     files_removed: int = 0
 
 
+@contextmanager
+def exclusive(*, connection: BaseDatabaseWrapper | None = None) -> Iterator[bool]:
+    """Take the maintenance lock of the configured table without waiting: yields whether it
+    was taken (False: another run holds it), and releases it at the end."""
+    uri = conf.table_uri()
+    name = hashlib.sha256(f"gorod.telemetry.maintain:{uri}".encode()).digest()
+    database = connection or default_connection
+    if database.vendor == "postgresql":
+        key = int.from_bytes(name[:8], "big", signed=True)
+        with database.cursor() as cursor:
+            cursor.execute("SELECT pg_try_advisory_lock(%s)", [key])
+            row = cursor.fetchone()
+        taken = bool(row and row[0])
+        try:
+            yield taken
+        finally:
+            if taken:
+                with database.cursor() as cursor:
+                    cursor.execute("SELECT pg_advisory_unlock(%s)", [key])
+        return
+    # SQLite is one host's database: a file lock beside a local table, or in var/.
+    if "://" in uri:
+        path = Path(settings.VAR_DIR) / f"telemetry-maintain-{name.hex()[:16]}.lock"
+    else:
+        path = Path(f"{uri.rstrip('/')}.maintain.lock")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("a") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            yield False
+            return
+        try:
+            yield True
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
 def _local_midnight(day: dt.date, zone: ZoneInfo) -> dt.datetime:
     return dt.datetime.combine(day, dt.time(), tzinfo=zone)
 
@@ -45,14 +93,14 @@ def _local_midnight(day: dt.date, zone: ZoneInfo) -> dt.datetime:
 def rollup(*, now: dt.datetime | None = None, report: Report | None = None) -> Report:
     """Roll up every complete local day from the watermark (less the late days) to yesterday."""
     report = report or Report()
-    uri = conf.table_uri()
+    uri, store = conf.table_uri(), conf.storage_options()
     zone = ZoneInfo(conf.time_zone())
-    raw_days = table.days(uri)
+    raw_days = table.days(uri, storage_options=store)
     if not raw_days:
         return report
     today = (now or timezone.now()).astimezone(zone).date()
     mark = queries.watermark()
-    with table.connect(uri, time_zone=conf.time_zone()) as con:
+    with table.connect(uri, storage_options=store, time_zone=conf.time_zone()) as con:
         earliest = dt.date.fromisoformat(raw_days[0]) - dt.timedelta(days=1)
         day = max(mark - dt.timedelta(days=conf.late_days()), earliest)
         while day < today:
@@ -75,6 +123,7 @@ def rollup(*, now: dt.datetime | None = None, report: Report | None = None) -> R
                     first=day.isoformat(),
                     last=day.isoformat(),
                     metadata={table.ROLLED_UP_KEY: day.isoformat()},
+                    storage_options=store,
                 )
             report.rolled_up_days.append(day.isoformat())
             day += dt.timedelta(days=1)
@@ -92,8 +141,8 @@ def _rollup_rows(rows: pa.Table) -> pa.Table:
 def retain(*, now: dt.datetime | None = None, report: Report | None = None) -> Report:
     """Drop raw days older than the retention that are rolled up and past the late window."""
     report = report or Report()
-    uri = conf.table_uri()
-    delta = table.open_table(uri)
+    uri, store = conf.table_uri(), conf.storage_options()
+    delta = table.open_table(uri, storage_options=store)
     if delta is None:
         return report
     mark = queries.watermark()
@@ -101,7 +150,9 @@ def retain(*, now: dt.datetime | None = None, report: Report | None = None) -> R
     # A local day spans two UTC days: keep one more than the roll-up may read.
     safe = mark - dt.timedelta(days=conf.late_days() + 1)
     cutoff = min(today - dt.timedelta(days=conf.raw_days()), safe)
-    doomed = [d for d in table.days(uri) if dt.date.fromisoformat(d) < cutoff]
+    doomed = [
+        d for d in table.days(uri, storage_options=store) if dt.date.fromisoformat(d) < cutoff
+    ]
     if doomed:
         delta.delete(predicate=f"day < '{cutoff.isoformat()}'")
         report.dropped_days.extend(doomed)
@@ -116,8 +167,8 @@ def compact(
 ) -> Report:
     """One sorted, de-duplicated file per past day partition that has several."""
     report = report or Report()
-    uri = conf.table_uri()
-    delta = table.open_table(uri)
+    uri, store = conf.table_uri(), conf.storage_options()
+    delta = table.open_table(uri, storage_options=store)
     if delta is None:
         return report
     today = (now or timezone.now()).date()
@@ -130,7 +181,7 @@ def compact(
         if n > 1 and dt.date.fromisoformat(d) < today
     )
     for day in crowded:
-        with table.connect(uri) as con:
+        with table.connect(uri, storage_options=store) as con:
             rows = con.sql(
                 "SELECT * FROM readings_raw WHERE day = $day "
                 "QUALIFY row_number() OVER (PARTITION BY device_id, metric, ts) = 1 "
@@ -138,12 +189,14 @@ def compact(
                 params={"day": dt.date.fromisoformat(day)},
             ).to_arrow_table()
         try:
-            table.replace_days(uri, rows.cast(table.SCHEMA), first=day, last=day)
+            table.replace_days(
+                uri, rows.cast(table.SCHEMA), first=day, last=day, storage_options=store
+            )
         except CommitFailedError:
             report.skipped_days.append(day)
         else:
             report.compacted_days.append(day)
-    fresh = table.open_table(uri)
+    fresh = table.open_table(uri, storage_options=store)
     if fresh is not None:
         removed = fresh.vacuum(
             retention_hours=vacuum_hours, enforce_retention_duration=False, dry_run=False

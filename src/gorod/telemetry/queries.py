@@ -75,7 +75,9 @@ class Selection:
 
 
 def _connect() -> Any:
-    return table.connect(conf.table_uri(), time_zone=conf.time_zone())
+    return table.connect(
+        conf.table_uri(), storage_options=conf.storage_options(), time_zone=conf.time_zone()
+    )
 
 
 def _empty(level: Level, **figures: pa.DataType) -> pa.Table:
@@ -88,7 +90,7 @@ def _empty(level: Level, **figures: pa.DataType) -> pa.Table:
 
 def watermark() -> dt.date:
     """The first local day not rolled up (every earlier day is)."""
-    through = table.rolled_up_through(conf.table_uri())
+    through = table.rolled_up_through(conf.table_uri(), storage_options=conf.storage_options())
     if through is None:
         return dt.date(1970, 1, 1)
     return dt.date.fromisoformat(through) + dt.timedelta(days=1)

@@ -6,7 +6,10 @@ conflict, and a lost commit race is retried here. Duplicates (one reading delive
 are allowed in the files and removed at read time (:func:`connect`'s ``readings`` view) and
 by compaction (``maintenance.py``).
 
-No Django import: the location is passed in (``conf.table_uri()`` gives the configured one).
+No Django import: the location and the object store's options are passed in
+(``conf.table_uri()`` and ``conf.storage_options()`` give the configured ones). On S3 every
+commit is a conditional put (:func:`options`), which is what makes several writer processes
+safe there.
 """
 
 from __future__ import annotations
@@ -66,6 +69,28 @@ COMMIT_RETRIES = 20
 TARGET_FILE_BYTES = 128 * 1024 * 1024
 
 
+S3_SCHEMES = ("s3://", "s3a://")
+CONDITIONAL_PUT_KEYS = {"conditional_put", "aws_conditional_put"}
+
+
+def options(uri: str, storage_options: dict[str, str] | None) -> dict[str, str] | None:
+    """The options delta-rs opens ``uri`` with.
+
+    On S3 a commit is the creation of the log entry ``_delta_log/<version>.json`` with
+    ``If-None-Match: *`` (``conditional_put = etag``): of two writers racing for a version
+    one gets 412 Precondition Failed and retries on the next version, where a plain put would
+    let the second overwrite the first's commit and lose its files. delta-rs 1.x does this by
+    default on S3; it is stated here so that a change of that default cannot undo it. The
+    store must support conditional writes (AWS S3 since 2024, MinIO, Cloudflare R2, Ceph).
+    """
+    if not uri.startswith(S3_SCHEMES):
+        return storage_options
+    given = dict(storage_options or {})
+    if not CONDITIONAL_PUT_KEYS & {key.lower() for key in given}:
+        given["conditional_put"] = "etag"
+    return given
+
+
 def writer_properties(*, level: int = 3) -> WriterProperties:
     """Zstandard: level 1 for the ingest path's appends (speed), 3 when files are rewritten."""
     return WriterProperties(
@@ -118,7 +143,7 @@ def _append(
         rows,
         mode="append",
         partition_by=["day"],
-        storage_options=storage_options,
+        storage_options=options(uri, storage_options),
         writer_properties=writer_properties(level=level),
         commit_properties=CommitProperties(
             max_commit_retries=COMMIT_RETRIES, custom_metadata=metadata
@@ -128,7 +153,7 @@ def _append(
 
 def open_table(uri: str, *, storage_options: dict[str, str] | None = None) -> DeltaTable | None:
     try:
-        return DeltaTable(uri, storage_options=storage_options)
+        return DeltaTable(uri, storage_options=options(uri, storage_options))
     except TableNotFoundError:
         return None
 
@@ -167,7 +192,7 @@ def replace_days(
         mode="overwrite",
         predicate=f"day >= '{first}' AND day <= '{last}'",
         partition_by=["day"],
-        storage_options=storage_options,
+        storage_options=options(uri, storage_options),
         writer_properties=writer_properties(),
         commit_properties=commit,
     )

@@ -8,7 +8,8 @@
 - ``deactivate ID...`` / ``activate ID...`` / ``rotate-secret ID [--secrets FILE]``;
 - ``broker-config --passwords FILE --acl FILE``: Mosquitto's password file and ACL;
 - ``query history|consumption|aggregate ... [--output x.csv|x.parquet]``;
-- ``maintain [--only rollup|retain|compact]``: roll-ups, retention and compaction.
+- ``maintain [--only rollup|retain|compact]``: roll-ups, retention and compaction (one run
+  at a time per table: a second run says so and exits 0).
 
 Bad input: one error line naming the row or option, exit code 2, nothing changed.
 """
@@ -240,12 +241,18 @@ class Command(BaseCommand):
         if options.vacuum_hours < 0:
             raise _fail(gettext("--vacuum-hours: a number of hours, 0 or more"))
         report = maintenance.Report()
-        if options.only in (None, "rollup"):
-            maintenance.rollup(report=report)
-        if options.only in (None, "retain"):
-            maintenance.retain(report=report)
-        if options.only in (None, "compact"):
-            maintenance.compact(vacuum_hours=options.vacuum_hours, report=report)
+        with maintenance.exclusive() as taken:
+            if not taken:
+                self.stdout.write(
+                    gettext("another maintain run holds this telemetry table: nothing done")
+                )
+                return
+            if options.only in (None, "rollup"):
+                maintenance.rollup(report=report)
+            if options.only in (None, "retain"):
+                maintenance.retain(report=report)
+            if options.only in (None, "compact"):
+                maintenance.compact(vacuum_hours=options.vacuum_hours, report=report)
         self.stdout.write(
             gettext(
                 "rolled up %(rolled)d days, dropped %(dropped)d raw days, compacted %(compacted)d "
