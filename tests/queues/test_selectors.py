@@ -84,9 +84,9 @@ def test_before_any_shift_the_estimate_assumes_every_counter_that_serves_it(hall
     position = selectors.ticket_position(ticket=mine, now=at(2))
     assert position.plan is not None and not position.plan.usual
     assert (position.plan.counters, position.plan.start) == ([hall.one], at(2))
-    # One counter for B, one visitor ahead: two ten-minute services, about a quarter hour
-    # as the median of two (exponential without history) services.
-    assert position.wait_minutes is not None and 8 <= position.wait_minutes <= 25
+    # One counter for B, one visitor ahead: the median of one ten-minute service, without
+    # history spread as an exponential's, 10 ln 2 = 7 minutes.
+    assert position.wait_minutes is not None and 4 <= position.wait_minutes <= 10
     assert "its 1 counter opens at 10:02" in position.basis
 
 

@@ -30,11 +30,12 @@ with that mean and spread.
 from __future__ import annotations
 
 import heapq
-import random
 import statistics
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+
+import numpy as np
 
 QL = "ql"
 LES = "les"
@@ -135,51 +136,70 @@ class Desk:
     busy_for: float = 0.0
 
 
-def _draw(rng: random.Random, mean: float, shape: float) -> float:
-    return rng.gammavariate(shape, mean / shape)
+def _rests(
+    generator: np.random.Generator, *, replays: int, mean: float, shape: float, elapsed: float
+) -> np.ndarray:
+    """For each replay, the rest of a gamma service time of ``mean`` that has lasted
+    ``elapsed`` already: the first of a few draws longer than that, or, when none is, the
+    distribution's tail (exponential with the gamma's scale, its limit)."""
+    lasted = elapsed / mean
+    totals = generator.standard_gamma(shape, size=(replays, RESIDUAL_TRIES)) / shape
+    longer = totals > lasted
+    first = np.where(longer.any(axis=1), totals[np.arange(replays), longer.argmax(axis=1)], np.nan)
+    tail = lasted + generator.exponential(1 / shape, size=replays)
+    return (np.where(np.isnan(first), tail, first) - lasted) * mean
 
 
-def _rest(rng: random.Random, mean: float, shape: float, elapsed: float) -> float:
-    """The rest of a service time of ``mean`` that has lasted ``elapsed`` already."""
-    for _try in range(RESIDUAL_TRIES):
-        total = _draw(rng, mean, shape)
-        if total > elapsed:
-            return total - elapsed
-    return rng.expovariate(shape / mean)
+@dataclass(frozen=True)
+class _Line:
+    """The line and the counters, prepared once for many replays: each service's visitors
+    (positions in the call order), each counter's services in the line, the means."""
+
+    positions: dict[int, list[int]]
+    serves: dict[int, list[int]]
+    means: dict[tuple[int, int], float]
+    last: int
+
+    @classmethod
+    def of(
+        cls, ahead: Sequence[int], service: int, desks: Sequence[Desk], times: ServiceTimes
+    ) -> _Line:
+        positions: dict[int, list[int]] = defaultdict(list)
+        for index, wanted in enumerate([*ahead, service]):
+            positions[wanted].append(index)
+        serves = {d.key: [s for s in positions if s in d.services] for d in desks}
+        means = {(s, d.key): times.mean(s, d.key) for d in desks for s in serves[d.key]}
+        for desk in desks:
+            if desk.busy_with is not None:
+                means[(desk.busy_with, desk.key)] = times.mean(desk.busy_with, desk.key)
+        return cls(dict(positions), serves, means, len(ahead))
 
 
-def _replay(
-    rng: random.Random,
-    *,
-    ahead: Sequence[int],
-    service: int,
-    desks: Sequence[Desk],
-    times: ServiceTimes,
-    shape: float,
-) -> float | None:
-    """One replay: seconds until a counter calls the visitor for ``service`` behind
-    ``ahead`` (services, in call order); None when no counter serves it."""
-    free: list[tuple[float, int]] = []
-    for desk in desks:
-        at = 0.0
-        if desk.busy_with is not None:
-            mean = times.mean(desk.busy_with, desk.key)
-            at = _rest(rng, mean, shape, desk.busy_for)
-        free.append((at, desk.key))
+def _replay(line: _Line, starts: list[tuple[float, int]], units: list[float]) -> float | None:
+    """One replay: seconds until a counter calls the last visitor of ``line``; None when no
+    counter serves them. ``starts`` are when each counter is free first, ``units`` the
+    service times (as multiples of the mean) the visitors ahead take, in the order they are
+    called. A service's visitors are called in their order, so each service keeps a head;
+    a free counter calls the earliest head among its services."""
+    free = list(starts)
     heapq.heapify(free)
-    by_key = {desk.key: desk for desk in desks}
-    line = [*ahead, service]
-    taken = [False] * len(line)
+    heads = dict.fromkeys(line.positions, 0)
+    drawn = 0
     while free:
         at, key = heapq.heappop(free)
-        serves = by_key[key].services
-        index = next((i for i, s in enumerate(line) if not taken[i] and s in serves), None)
-        if index is None:
+        best: tuple[int, int] | None = None
+        for wanted in line.serves[key]:
+            queue, head = line.positions[wanted], heads[wanted]
+            if head < len(queue) and (best is None or queue[head] < best[0]):
+                best = (queue[head], wanted)
+        if best is None:
             continue  # nobody left in this line for it: it serves those behind
-        if index == len(line) - 1:
+        index, wanted = best
+        if index == line.last:
             return at
-        taken[index] = True
-        heapq.heappush(free, (at + _draw(rng, times.mean(line[index], key), shape), key))
+        heads[wanted] += 1
+        heapq.heappush(free, (at + units[drawn] * line.means[(wanted, key)], key))
+        drawn += 1
     return None
 
 
@@ -199,16 +219,21 @@ def ql_estimate(
     if not any(service in desk.services for desk in desks):
         return None
     shape = 1 / max(times.cv2, 1e-4)
-    rng = random.Random(seed)  # noqa: S311  (a replay, not a secret)
+    line = _Line.of(ahead, service, desks, times)
+    generator = np.random.default_rng(seed)
+    units = (generator.standard_gamma(shape, size=(replays, len(ahead))) / shape).tolist()
+    first_free = np.zeros((replays, len(desks)))
+    for column, desk in enumerate(desks):
+        if desk.busy_with is not None:
+            mean = line.means[(desk.busy_with, desk.key)]
+            first_free[:, column] = _rests(
+                generator, replays=replays, mean=mean, shape=shape, elapsed=desk.busy_for
+            )
+    keys = [desk.key for desk in desks]
     waits = [
         found
-        for _n in range(replays)
-        if (
-            found := _replay(
-                rng, ahead=ahead, service=service, desks=desks, times=times, shape=shape
-            )
-        )
-        is not None
+        for row, drawn in zip(first_free.tolist(), units, strict=True)
+        if (found := _replay(line, list(zip(row, keys, strict=True)), drawn)) is not None
     ]
     return statistics.median(waits) if waits else None
 
