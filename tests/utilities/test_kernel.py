@@ -67,10 +67,12 @@ def fleet() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     )
 
 
-def test_the_test_fleet_shows_every_reason() -> None:
-    litres, totals, _ = fleet()
-    found = set(np.unique(detect_reference(litres, GRID, totals=totals)).tolist())
-    assert found == {int(reason) for reason in Reason}
+def test_the_test_fleet_shows_every_reason_and_empty_flats() -> None:
+    litres, totals, apartments = fleet()
+    alone = detect_reference(litres, GRID, totals=totals)
+    assert set(np.unique(alone).tolist()) == {int(reason) for reason in Reason}
+    households = detect_reference(litres, GRID, totals=totals, apartments=apartments)
+    assert (households == Reason.STUCK).sum() < (alone == Reason.STUCK).sum()
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])

@@ -337,12 +337,14 @@ def detect(
     about four times faster."""
     from gorod.utilities import kernel  # Numba: loaded (and compiled) when first needed
 
-    reasons = kernel.reasons(
-        litres, grid.local_hour_of_first(), totals=totals, thresholds=thresholds
+    return kernel.reasons(
+        litres,
+        grid.local_hour_of_first(),
+        totals=totals,
+        thresholds=thresholds,
+        apartments=apartments,
+        household_window=_household_window(thresholds),
     )
-    if apartments is not None:
-        _stuck_confirm(reasons, litres, apartments, thresholds)
-    return reasons
 
 
 def detect_reference(
@@ -373,12 +375,18 @@ def detect_reference(
     return reasons
 
 
+def _household_window(thresholds: Thresholds) -> int:
+    """Hours in which an apartment's other meters must have used no water for a still meter
+    to be an empty flat: shorter than the still spell, so a household's last use before
+    leaving (on any of its meters, a little after this one's) has left the window when the
+    alert is due."""
+    return thresholds.stuck_hours * 3 // 4
+
+
 def _stuck_confirm(
     reasons: Codes, litres: Floats, apartments: npt.NDArray[np.int64], thresholds: Thresholds
 ) -> None:
-    # Shorter than the still spell, so a household's last use before leaving (on any of
-    # its meters, a little after this one's) has left the window when the alert is due.
-    window = thresholds.stuck_hours * 3 // 4
+    window = _household_window(thresholds)
     for row in np.flatnonzero((reasons == Reason.STUCK).any(axis=1)).tolist():
         label = apartments[row]
         siblings = np.flatnonzero(apartments == label)

@@ -29,7 +29,10 @@ if TYPE_CHECKING:
     from gorod.utilities.anomalies import Thresholds
 
 HOURS_PER_DAY = 24
-NONE = 8  # above every reason: "no reason yet" while the smallest code is taken
+# The codes are anomalies.Reason's: 1 decreasing, 2 repeat, 3 stuck, 4 slowed, 5 above the
+# profile, 6 continuous flow, 7 night flow; an hour takes the smallest that flags it.
+NONE = 8  # above every reason: "no reason yet"
+STUCK_CODE = 3
 
 # The thresholds travel as three small arrays; these name their places.
 CONTINUOUS, NIGHT_FIRST, NIGHT_LAST, NIGHTS, REPEAT_RUN, REPEAT_HOLD = range(6)
@@ -129,11 +132,11 @@ def _hour_codes(  # noqa: PLR0917 - compiled: positional arrays
     cumulative: Any,
     codes: Any,
     out: Any,
-) -> None:
+) -> bool:
     """The detectors that think in hours (continuous flow, stuck, repeat, decreasing) over
     one meter's ``values``, joined with the day detectors' ``codes`` for the same hours into
-    ``out``: the smallest code, 0 for none. Branch-free where the data decides: a
-    mispredicted branch costs more than the arithmetic."""
+    ``out`` (the smallest code, 0 for none); True if an hour is stuck. Branch-free where the
+    data decides: a mispredicted branch costs more than the arithmetic."""
     zero, flow_at, back_below = same[ZERO], same[FLOW_AT], same[BACK_BELOW]
     continuous, stuck, week = ints[CONTINUOUS], ints[STUCK], 7 * HOURS_PER_DAY
     repeat_run, repeat_hold, decreasing_hold = (
@@ -147,6 +150,7 @@ def _hour_codes(  # noqa: PLR0917 - compiled: positional arrays
     flow_run = zero_run = same_run = 0
     last_repeat, last_back = -repeat_hold, -decreasing_hold
     spell_counts = False  # whether the week before the current still spell saw use
+    stuck_seen = False
     running = 0.0  # litres used so far: in a register, so the hours do not chain in memory
     cumulative[0] = running
     for c in range(values.shape[0]):
@@ -160,7 +164,7 @@ def _hour_codes(  # noqa: PLR0917 - compiled: positional arrays
             start = c - zero_run + 1
             earlier = start - week if start > week else 0
             spell_counts = not cumulative[start] - cumulative[earlier] < stuck_week
-        code = min(code, 3 if (zero_run >= stuck) & spell_counts else NONE)
+        code = min(code, STUCK_CODE if (zero_run >= stuck) & spell_counts else NONE)
         same_run = same_run + 1 if (value == previous) & (value >= 1.0) else 0
         last_repeat = c if same_run >= repeat_run else last_repeat
         code = min(code, 2 if c - last_repeat < repeat_hold else NONE)
@@ -173,6 +177,8 @@ def _hour_codes(  # noqa: PLR0917 - compiled: positional arrays
         last_back = c if backward else last_back
         code = min(code, 1 if c - last_back < decreasing_hold else NONE)
         out[c] = code if code < NONE else 0
+        stuck_seen |= code == STUCK_CODE
+    return stuck_seen
 
 
 @njit(cache=True, nogil=True, boundscheck=False)
@@ -185,6 +191,7 @@ def _reasons(  # noqa: PLR0917 - compiled: positional arrays
     floats: Any,
     same: Any,
     out: Any,
+    stuck_rows: Any,
 ) -> None:
     meters, hours = litres.shape
     days = (before + hours + HOURS_PER_DAY - 1) // HOURS_PER_DAY
@@ -207,7 +214,7 @@ def _reasons(  # noqa: PLR0917 - compiled: positional arrays
             ints[WARMUP],
             codes,
         )
-        _hour_codes(
+        stuck_rows[m] = _hour_codes(
             litres[m],
             totals[m if has_totals else 0],
             has_totals,
@@ -220,15 +227,61 @@ def _reasons(  # noqa: PLR0917 - compiled: positional arrays
         )
 
 
+@njit(cache=True, nogil=True, boundscheck=False)
+def _stuck_confirm(reasons: Any, litres: Any, apartments: Any, rows: Any, window: int) -> None:
+    """Clears the stuck hours of ``rows`` in which the other meters of the apartment sent
+    data but used no water in the last ``window`` hours (``anomalies._stuck_confirm``)."""
+    hours = litres.shape[1]
+    used = np.zeros(hours, dtype=litres.dtype)
+    zero = used[0]  # in the values' dtype, as the specification adds them
+    observed = np.zeros(hours, dtype=np.bool_)
+    for row in rows:
+        label = apartments[row]
+        if label < 0:
+            continue
+        first, last = hours, -1  # the stuck hours, and the window before the first
+        for c in range(hours):
+            if reasons[row, c] == STUCK_CODE:
+                first, last = min(first, c), c
+        low = max(first - window + 1, 0)
+        used[low : last + 1] = zero
+        observed[low : last + 1] = False
+        siblings = 0
+        for other in range(reasons.shape[0]):
+            if other == row or apartments[other] != label:
+                continue
+            siblings += 1
+            for c in range(low, last + 1):
+                value = litres[other, c]
+                used[c] += value if value > zero else zero  # NaN and backward steps: none
+                observed[c] |= not np.isnan(value)
+        if not siblings:
+            continue
+        using = 0  # hours in the window in which the others used a litre or more
+        seeing = 0  # hours in the window in which any of them sent data
+        for c in range(low, last + 1):
+            using += 1 if used[c] >= 1.0 else 0
+            seeing += 1 if observed[c] else 0
+            if c - window >= low:
+                using -= 1 if used[c - window] >= 1.0 else 0
+                seeing -= 1 if observed[c - window] else 0
+            if reasons[row, c] == STUCK_CODE and using == 0 and seeing > 0:
+                reasons[row, c] = 0
+
+
 def reasons(
     litres: npt.NDArray[np.floating[Any]],
     before: int,
     *,
     totals: npt.NDArray[np.floating[Any]] | None,
     thresholds: Thresholds,
+    apartments: npt.NDArray[np.int64] | None = None,
+    household_window: int = 0,
 ) -> npt.NDArray[np.int8]:
     """Each hour's reason code (0: none) for a chunk ``litres[meter, hour]`` whose column 0
-    is hour ``before`` of a local day."""
+    is hour ``before`` of a local day. With ``apartments``, a stuck hour is cleared where
+    the other meters of the apartment sent data but used no water in the last
+    ``household_window`` hours: an empty flat, not a stopped register."""
     litres = np.ascontiguousarray(litres)
     if litres.dtype not in (np.float32, np.float64):
         litres = litres.astype(np.float64)
@@ -269,5 +322,14 @@ def reasons(
     )
     has_totals = totals is not None
     registers = np.zeros((1, 1)) if totals is None else np.ascontiguousarray(totals, np.float64)
-    _reasons(litres, registers, has_totals, before, ints, floats, same, out)
+    stuck_rows = np.zeros(len(litres), dtype=np.bool_)
+    _reasons(litres, registers, has_totals, before, ints, floats, same, out, stuck_rows)
+    if apartments is not None and stuck_rows.any():
+        _stuck_confirm(
+            out,
+            litres,
+            np.ascontiguousarray(apartments, dtype=np.int64),
+            np.flatnonzero(stuck_rows),
+            household_window,
+        )
     return out
