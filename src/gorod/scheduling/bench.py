@@ -2,7 +2,8 @@
 
 For each database (PostgreSQL when ``DATABASE_URL`` names one, and SQLite) the benchmark
 makes a fresh database, migrates it, fills it (one office, a counter per service, its
-slots, citizens with API tokens; not timed), starts gunicorn on a free port, and lets
+slots, citizens with API tokens; not timed), starts gunicorn on a free port (gthread
+workers, as docs/scheduling.md tells operators to run it), and lets
 ``--clients`` clients book at once. Each client picks, at random, one of the earliest
 ``--window`` slots not yet known to be taken and books it at once
 (``POST /api/v1/scheduling/bookings`` with ``confirm``) for one of its citizens, so the
@@ -53,8 +54,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--days", type=int, default=3, help="days of slots (3; 48 a day)")
     parser.add_argument("--citizens", type=int, default=8, help="citizens per client (8)")
     parser.add_argument("--window", type=int, default=16, help="earliest free slots to pick from")
-    parser.add_argument("--workers", type=int, default=4, help="gunicorn worker processes (4)")
-    parser.add_argument("--threads", type=int, default=8, help="threads per worker (8)")
+    parser.add_argument(
+        "--workers", type=int, default=2, help="gunicorn worker processes (2, a core each)"
+    )
+    parser.add_argument("--threads", type=int, default=4, help="threads per worker (4)")
     parser.add_argument("--seconds", type=float, default=60.0, help="stop after (60 s)")
     parser.add_argument(
         "--databases",
@@ -70,7 +73,7 @@ def run(**options: Any) -> dict[str, Any]:
             raise ValueError(f"--{name} must be at least 1")
     figures: dict[str, Any] = {
         "clients": options["clients"],
-        "gunicorn": f"{options['workers']} workers x {options['threads']} threads (gthread)",
+        "server": f"gunicorn {options['workers']} workers x {options['threads']} threads (gthread)",
         "cpus": os.cpu_count(),
         "load_average_before": round(os.getloadavg()[0], 2),
     }
@@ -148,8 +151,8 @@ def _free_port() -> int:
 def _server(
     env: dict[str, str], workers: int, threads: int
 ) -> Iterator[tuple[int, subprocess.Popen[bytes]]]:
-    """gunicorn on a free port; its log goes to a file (a pipe nobody reads would fill up
-    with the warnings Django logs for every 409 and stop the workers)."""
+    """gunicorn, a process of its own on a free port, as docs/scheduling.md tells operators
+    to run it; its log goes to a file (a pipe nobody reads would fill up and stop it)."""
     port = _free_port()
     log_path = Path(env["GOROD_VAR"]) / "gunicorn.log"
     with log_path.open("wb") as log:
@@ -234,6 +237,9 @@ def _bench_one(env: dict[str, str], database: str, options: dict[str, Any]) -> d
         "server_cpu_ms_per_request": round(cpu * 1000 / stats.requests, 1)
         if stats.requests
         else 0.0,
+        "server_cpu_ms_per_booking": round(cpu * 1000 / stats.booked, 1) if stats.booked else 0.0,
+        # How much of the machine the web server got: below 1 core, others held the rest.
+        "server_cores_used": round(cpu / seconds, 2) if seconds else 0.0,
         "latency_ms_p50": stats.percentile(50),
         "latency_ms_p99": stats.percentile(99),
         "seconds": round(seconds, 2),
