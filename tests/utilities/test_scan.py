@@ -12,6 +12,7 @@ from gorod.people.models import Citizen
 from gorod.telemetry import table
 from gorod.utilities.models import Alert, Meter
 from gorod.utilities.scan import scan
+from tests.places.factories import ApartmentFactory
 from tests.utilities.factories import meter_for, register_table
 
 pytestmark = pytest.mark.django_db
@@ -63,3 +64,29 @@ def test_an_empty_table_finds_nothing(resident: Citizen, tmp_path: Path) -> None
     meter_for(resident.apartment)
     result = scan(days=3, now=START, uri=str(tmp_path / "none"))
     assert (result.meters, result.events) == (1, 0)
+
+
+def test_a_still_meter_is_stuck_only_while_its_apartment_uses_water(
+    resident: Citizen, tmp_path: Path
+) -> None:
+    """The scan knows the meters' apartments: a cold meter that stops while the hot one
+    flows is stuck; an apartment whose meters both stop is an empty flat (and its meters
+    in another chunk than their neighbours' still vouch for each other)."""
+    stopped = meter_for(resident.apartment)
+    flowing = meter_for(resident.apartment, "water_hot")
+    away = ApartmentFactory.create(building=resident.apartment.building)
+    away_cold, away_hot = meter_for(away), meter_for(away, "water_hot")
+    still_from = 4 * 24
+
+    def until_still(hour: int) -> float:
+        return _household(hour) if hour < still_from else 0.0
+
+    uri = str(tmp_path / "telemetry")
+    uses = {stopped: until_still, flowing: _household, away_cold: until_still}
+    uses[away_hot] = until_still
+    table.append(uri, register_table(uses, start=START, hours=8 * 24))
+
+    scan(days=8, now=START + dt.timedelta(days=8), uri=uri, chunk=1)
+
+    stuck = set(Alert.objects.filter(kind="stuck").values_list("meter_id", flat=True))
+    assert stuck == {stopped.pk}

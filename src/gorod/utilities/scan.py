@@ -6,7 +6,9 @@ hour is a gap, never invented flow). The detectors see only each meter's past; e
 alerting hours becomes an ``Alert`` with its reason (the detector's name, shown in plain
 words by ``reasons.alert_reason_text``), the detector's figures
 and the hours around it as a series for the operator's chart. An alert is stored once per
-meter, kind and day, so scanning the same days again adds nothing.
+meter, kind and day, so scanning the same days again adds nothing. The meters of an
+apartment are scored in one chunk with their apartment known, so they vouch for each
+other: a still meter whose apartment uses no water at all is an empty flat, not stuck.
 """
 
 from __future__ import annotations
@@ -48,7 +50,21 @@ def water_meters(district_id: int | None = None) -> QuerySet[Meter]:
     meters = Meter.objects.filter(is_active=True, resource__in=WATER)
     if district_id is not None:
         meters = meters.filter(apartment__building__district_id=district_id)
-    return meters.order_by("pk")
+    return meters.order_by("apartment_id", "pk")
+
+
+def apartment_chunks(meters: Sequence[Meter], size: int) -> list[Sequence[Meter]]:
+    """``meters`` (ordered by apartment) in chunks of about ``size``, never splitting an
+    apartment's meters between two chunks."""
+    chunks: list[Sequence[Meter]] = []
+    low = 0
+    while low < len(meters):
+        high = min(low + size, len(meters))
+        while high < len(meters) and meters[high].apartment_id == meters[high - 1].apartment_id:
+            high += 1
+        chunks.append(meters[low:high])
+        low = high
+    return chunks
 
 
 def _hour_of(moment: dt.datetime) -> int:
@@ -110,7 +126,8 @@ def alerts_store(
     result: ScanResult,
 ) -> None:
     """Run the detectors over the grid and store one alert per event (once)."""
-    reasons = detect(litres, Grid(first_hour=first_hour), totals=totals)
+    apartments = np.array([meter.apartment_id for meter in meters], dtype=np.int64)
+    reasons = detect(litres, Grid(first_hour=first_hour), totals=totals, apartments=apartments)
     local = timezone.get_current_timezone()
     for event in alert_events(litres, reasons):
         result.events += 1
@@ -141,8 +158,7 @@ def scan(
     result = ScanResult(hours=hours)
     meters = list(water_meters(district_id).select_related("apartment"))
     result.meters = len(meters)
-    for offset in range(0, len(meters), chunk):
-        part = meters[offset : offset + chunk]
+    for part in apartment_chunks(meters, chunk):
         totals = hourly_totals(meters=part, first_hour=first_hour, hours=hours, uri=uri)
         alerts_store(
             meters=part,
