@@ -82,8 +82,12 @@ def test_a_still_meter_is_stuck_only_while_its_apartment_uses_water(
         return _household(hour) if hour < still_from else 0.0
 
     uri = str(tmp_path / "telemetry")
-    uses = {stopped: until_still, flowing: _household, away_cold: until_still}
-    uses[away_hot] = until_still
+    uses: dict[Meter, Callable[[int], float]] = {
+        stopped: until_still,
+        flowing: _household,
+        away_cold: until_still,
+        away_hot: until_still,
+    }
     table.append(uri, register_table(uses, start=START, hours=8 * 24))
 
     scan(days=8, now=START + dt.timedelta(days=8), uri=uri, chunk=1)
