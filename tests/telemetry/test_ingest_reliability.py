@@ -37,7 +37,8 @@ def database() -> Iterator[dict[str, str]]:
 
 @pytest.fixture
 def running(database: dict[str, str]) -> Iterator[Stage]:
-    with stage(database=database) as ready:
+    # Workers forked from one preloaded interpreter: a restart takes a fraction of a second.
+    with stage(database=database, preload=True) as ready:
         yield ready
 
 

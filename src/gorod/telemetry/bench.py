@@ -15,7 +15,10 @@ Sections:
   only once the batch is durable).
 - ``queries``: T1's query benchmark (``gorod.telemetry.bench_queries``) when it exists.
 
-The stage (:class:`Stage`) is also what the reliability tests run their workers in.
+The stage (:class:`Stage`) is also what the reliability tests run their workers in; with
+``preload`` its workers are forked from an interpreter that has set Django up and imported
+the worker's modules once, so a worker starts in a fraction of a second (the tests restart
+one ten times) instead of paying Python's and Django's start-up each time.
 """
 
 from __future__ import annotations
@@ -36,7 +39,7 @@ import urllib.request
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import IO, Any, Protocol
 
 from gorod.telemetry.mqtt import (
     DEVICE_TOPIC,
@@ -94,6 +97,45 @@ Device.objects.bulk_create(
 """
 )
 
+PRELOAD = (
+    SETUP
+    + """
+import signal, traceback
+from django.db import connections
+from django.urls import get_resolver
+import gorod.telemetry.management.commands.ingest  # the worker's modules, imported once
+from gorod.cli import main
+get_resolver().url_patterns  # what the command's system checks import
+connections.close_all()  # no connection may be shared with a child
+signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # the kernel reaps the workers
+print("ready", flush=True)
+for line in sys.stdin:
+    args, log = json.loads(line)
+    pid = os.fork()
+    if pid:
+        print(pid, flush=True)
+        continue
+    signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+    for fd, target in ((0, os.open(os.devnull, os.O_RDONLY)),
+                       (1, os.open(log, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600))):
+        os.dup2(target, fd)
+        os.close(target)
+    os.dup2(1, 2)
+    code = 0
+    try:
+        main(args)
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else 1
+    except BaseException:
+        traceback.print_exc()
+        code = 1
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
+"""
+)
+"""Forks ``gorod`` commands on request: a JSON line ``[argv, log path]`` in, the pid out."""
+
 DEAD_LETTERS = (
     SETUP
     + """
@@ -101,6 +143,52 @@ from gorod.telemetry.models import DeadLetter
 print(json.dumps([[d.reason, d.device_id, d.topic, d.count] for d in DeadLetter.objects.all()]))
 """
 )
+
+
+class Worker(Protocol):
+    """What a stage does with a worker process (a ``Popen``, or a :class:`Forked`)."""
+
+    pid: int
+
+    def poll(self) -> int | None: ...
+
+    def send_signal(self, sig: int) -> None: ...
+
+    def kill(self) -> None: ...
+
+    def wait(self, timeout: float | None = None) -> int: ...
+
+
+class Forked:
+    """A worker forked by the preloading interpreter, which the kernel reaps (its exit status
+    is not kept: ``returncode`` is -1 once it has gone)."""
+
+    def __init__(self, pid: int) -> None:
+        self.pid = pid
+        self.returncode: int | None = None
+
+    def poll(self) -> int | None:
+        if self.returncode is None:
+            try:
+                os.kill(self.pid, 0)
+            except ProcessLookupError:
+                self.returncode = -1
+        return self.returncode
+
+    def send_signal(self, sig: int) -> None:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(self.pid, sig)
+
+    def kill(self) -> None:
+        self.send_signal(signal.SIGKILL)
+
+    def wait(self, timeout: float | None = None) -> int:
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while (code := self.poll()) is None:
+            if deadline is not None and time.monotonic() > deadline:
+                raise subprocess.TimeoutExpired(f"worker {self.pid}", timeout or 0)
+            time.sleep(0.01)
+        return code
 
 
 @dataclass
@@ -111,7 +199,8 @@ class Stage:
     broker: Broker
     table_uri: str
     directory: Path
-    workers: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+    workers: dict[str, Worker] = field(default_factory=dict)
+    preloaded: subprocess.Popen[str] | None = None
 
     def python(self, code: str, *args: str) -> str:
         # S603: our own interpreter running our own code.
@@ -134,30 +223,39 @@ class Stage:
     def dead_letters(self) -> list[tuple[str, str, str, int]]:
         return [tuple(row) for row in json.loads(self.python(DEAD_LETTERS))]
 
-    def worker_start(
-        self, client_id: str, *extra: str, timeout: float = 60
-    ) -> subprocess.Popen[bytes]:
+    def preload(self, *, timeout: float = 300) -> None:
+        """Start the interpreter that later workers are forked from."""
+        # S603: our own interpreter running our own code.
+        self.preloaded = subprocess.Popen(  # noqa: S603
+            [sys.executable, "-c", PRELOAD],
+            env=self.env,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        if _read_line(self.preloaded, timeout) != "ready":
+            raise RuntimeError("the preloading interpreter did not start")
+
+    def worker_start(self, client_id: str, *extra: str, timeout: float = 60) -> Worker:
         """Start ``gorod ingest --id client_id``; return once it has subscribed."""
         path = self.directory / f"{client_id}.log"
         seen = len(path.read_text(errors="replace")) if path.exists() else 0
-        log = path.open("ab")
-        # S603: our own command line.
-        process = subprocess.Popen(  # noqa: S603
-            [
-                sys.executable,
-                "-m",
-                "gorod.cli",
-                "ingest",
-                f"--id={client_id}",
-                f"--url={self.broker.url}",
-                "-v2",
-                *extra,
-            ],
-            env=self.env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-        log.close()
+        argv = ["ingest", f"--id={client_id}", f"--url={self.broker.url}", "-v2", *extra]
+        process: Worker
+        if self.preloaded is not None:
+            assert self.preloaded.stdin is not None  # noqa: S101 - opened with a pipe
+            self.preloaded.stdin.write(json.dumps([argv, str(path)]) + "\n")
+            self.preloaded.stdin.flush()
+            process = Forked(int(_read_line(self.preloaded, timeout)))
+        else:
+            with path.open("ab") as log:
+                # S603: our own command line.
+                process = subprocess.Popen(  # noqa: S603
+                    [sys.executable, "-m", "gorod.cli", *argv],
+                    env=self.env,
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                )
         self.workers[client_id] = process
         deadline = time.monotonic() + timeout
         marker = f"worker {client_id} subscribed"
@@ -166,6 +264,18 @@ class Stage:
                 raise RuntimeError(self.worker_log(client_id)[-3000:])
             time.sleep(0.05)
         return process
+
+    def preload_stop(self) -> None:
+        if self.preloaded is None:
+            return
+        assert self.preloaded.stdin is not None  # noqa: S101 - opened with a pipe
+        self.preloaded.stdin.close()  # it ends when its input does
+        try:
+            self.preloaded.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.preloaded.kill()
+            self.preloaded.wait()
+        self.preloaded = None
 
     def worker_log(self, client_id: str) -> str:
         path = self.directory / f"{client_id}.log"
@@ -220,6 +330,19 @@ class Stage:
         return seen
 
 
+def _read_line(process: subprocess.Popen[str], timeout: float) -> str:
+    """A line from the process's output, or an error if it has none within ``timeout``."""
+    import selectors
+
+    stream: IO[str] | None = process.stdout
+    assert stream is not None  # noqa: S101 - opened with a pipe
+    with selectors.DefaultSelector() as waiting:
+        waiting.register(stream, selectors.EVENT_READ)
+        if not waiting.select(timeout):
+            raise RuntimeError(f"no answer from process {process.pid} within {timeout} s")
+    return stream.readline().strip()
+
+
 @contextlib.contextmanager
 def migrated_database(prefix: str = "gorod_ingest") -> Iterator[dict[str, str]]:
     """Environment variables naming a fresh, migrated database (dropped afterwards)."""
@@ -239,10 +362,11 @@ def migrated_database(prefix: str = "gorod_ingest") -> Iterator[dict[str, str]]:
 
 @contextlib.contextmanager
 def stage(
-    prefix: str = "gorod_ingest", *, database: dict[str, str] | None = None
+    prefix: str = "gorod_ingest", *, database: dict[str, str] | None = None, preload: bool = False
 ) -> Iterator[Stage]:
     """A :class:`Stage`: a migrated database (this one, or a new one), an empty table in a
-    temporary directory, a private Mosquitto."""
+    temporary directory, a private Mosquitto; with ``preload``, workers forked from one
+    interpreter (:data:`PRELOAD`)."""
     with contextlib.ExitStack() as stack:
         env = dict(database) if database else stack.enter_context(migrated_database(prefix))
         directory = stack.enter_context(tempfile.TemporaryDirectory(prefix=f"{prefix}_"))
@@ -257,9 +381,12 @@ def stage(
         )
         running = Stage(env=env, broker=broker, table_uri=table_uri, directory=Path(directory))
         try:
+            if preload:
+                running.preload()
             yield running
         finally:
             running.workers_stop(timeout=10)
+            running.preload_stop()
 
 
 # --- payloads -----------------------------------------------------------------------------
