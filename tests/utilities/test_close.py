@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal as D
+from pathlib import Path
+from zoneinfo import ZoneInfo
 
+import pyarrow as pa
 import pytest
 from django.utils import translation
 
 from gorod.errors import ApplicationError
 from gorod.people.models import Citizen
 from gorod.places.models import Apartment
-from gorod.utilities.models import Bill, BillLine, Reading, Resource, Tariff
+from gorod.telemetry import table
+from gorod.utilities.models import RESOURCE_METRIC, Bill, BillLine, Meter, Reading, Resource, Tariff
 from gorod.utilities.services import period_close, readings_submit
 from tests.utilities.factories import in_window, meter_for, reading
 
@@ -121,3 +125,49 @@ def test_a_month_is_closed_only_after_its_window(home: Apartment, period: dt.dat
         period_close(period=period, smart_values={}, now=in_window(APRIL))
     assert caught.value.field == "period"
     assert not Reading.objects.exists()
+
+
+def _registers(meter: Meter, values: dict[dt.datetime, float]) -> pa.Table:
+    """A meter's register values in the telemetry table's shape."""
+    return pa.table(
+        {
+            "device_id": [meter.device_id] * len(values),
+            "metric": [RESOURCE_METRIC[Resource(meter.resource)]] * len(values),
+            "ts": pa.array(list(values), pa.timestamp("us", tz="UTC")),
+            "value": list(values.values()),
+            "district_id": pa.array(
+                [meter.apartment.building.district_id] * len(values), pa.int32()
+            ),
+        }
+    )
+
+
+def test_a_smart_meter_is_read_at_the_window_end_not_later(home: Apartment, tmp_path: Path) -> None:
+    """The month takes the register's last value before its window closed (the 25th, Moscow
+    time); what the meter sent after it belongs to the next month."""
+    power = meter_for(home, Resource.POWER_DAY, is_smart=True)
+    reading(power, FEB, "1000", source=Reading.Source.SMART)
+    silent = meter_for(home, Resource.POWER_NIGHT, is_smart=True)  # nothing in March
+    reading(silent, FEB, "500", source=Reading.Source.SMART)
+    moscow = ZoneInfo("Europe/Moscow")
+    uri = str(tmp_path / "telemetry")
+    table.append(
+        uri,
+        _registers(
+            power,
+            {
+                dt.datetime(2026, 3, 20, 12, tzinfo=moscow): 1150.0,
+                dt.datetime(2026, 3, 25, 23, 30, tzinfo=moscow): 1160.0,  # the last in time
+                dt.datetime(2026, 3, 26, 0, 30, tzinfo=moscow): 1175.0,  # after the window
+                dt.datetime(2026, 4, 2, 9, tzinfo=moscow): 1300.0,
+            },
+        ),
+    )
+    table.append(uri, _registers(silent, {dt.datetime(2026, 2, 20, tzinfo=moscow): 500.0}))
+
+    result = period_close(period=MARCH, now=in_window(APRIL, day=3), uri=uri)
+
+    assert (result.smart_accepted, result.estimated) == (1, 1)
+    march = Reading.objects.get(meter=power, period=MARCH)
+    assert (march.value, march.consumption, march.source) == (D("1160"), D("160"), "smart")
+    assert Reading.objects.get(meter=silent, period=MARCH).status == Reading.Status.ESTIMATED

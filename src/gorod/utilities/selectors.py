@@ -217,11 +217,34 @@ def smart_latest(*, meters: list[Meter]) -> dict[str, SmartValue]:
     }
 
 
-def smart_register_values() -> dict[str, Decimal]:
-    """Each active smart meter's latest register value, by device id: a month is closed
-    just after its window, so the latest value is the month's reading."""
+def smart_register_values(*, period: dt.date, uri: str | None = None) -> dict[str, Decimal]:
+    """Each active smart meter's register value at the end of ``period``'s submission window,
+    by device id: the last value it sent that month before the window closed, from the
+    telemetry table. A value sent after the window (the meter's latest state by the time
+    the month is closed) does not leak into the closed month; a meter silent all month has
+    none (and is estimated)."""
+    from gorod.telemetry import conf as telemetry_conf
+    from gorod.telemetry import table
+
     meters = list(Meter.objects.filter(is_active=True, is_smart=True))
-    return {device: found.value for device, found in smart_latest(meters=meters).items()}
+    if not meters:
+        return {}
+    local = timezone.get_current_timezone()
+    start = dt.datetime.combine(period, dt.time(), tzinfo=local)
+    end = dt.datetime.combine(window_on(period).closes + dt.timedelta(days=1), dt.time(), local)
+    wanted = [(m.device_id, RESOURCE_METRIC[Resource(m.resource)]) for m in meters]
+    with table.connect(uri or telemetry_conf.table_uri()) as con:
+        rows = con.execute(
+            "SELECT device_id, metric, arg_max(value, ts) FROM readings "
+            "WHERE ts >= ? AND ts < ? AND device_id IN (SELECT unnest(?)) GROUP BY 1, 2",
+            [start, end, sorted({device for device, _ in wanted})],
+        ).fetchall()
+    found = {(device, metric): value for device, metric, value in rows}
+    return {
+        device: quantize(Decimal(str(found[device, metric])))
+        for device, metric in wanted
+        if (device, metric) in found
+    }
 
 
 @dataclass(frozen=True)

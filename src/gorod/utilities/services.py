@@ -394,9 +394,12 @@ def period_close(
     smart_values: Mapping[str, Decimal] | None = None,
     apartments: QuerySet[Apartment] | None = None,
     now: dt.datetime | None = None,
+    uri: str | None = None,
 ) -> CloseResult:
     """Close a month for every apartment with meters (or the given ones): idempotent, one
-    transaction per apartment, so a second run only fills what the first did not."""
+    transaction per apartment, so a second run only fills what the first did not. Smart
+    meters' values are their registers at the window's end, from the telemetry table
+    (``uri``, default the configured one), unless ``smart_values`` gives them."""
     if period.day != 1:
         raise ApplicationError(_("A month is given by its first day."), field="period")
     now = now or timezone.now()
@@ -407,7 +410,7 @@ def period_close(
             field="period",
         )
     if smart_values is None:
-        smart_values = selectors.smart_register_values()
+        smart_values = selectors.smart_register_values(period=period, uri=uri)
     homes = apartments if apartments is not None else Apartment.objects.all()
     tariffs = selectors.tariffs_for(period=period)
     result = CloseResult(period)
