@@ -337,7 +337,7 @@ class Position:
         )
 
 
-def _desks(office: Institution, counters: list[Counter], now: dt.datetime) -> list[Desk]:
+def _desks(counters: list[Counter], now: dt.datetime) -> list[Desk]:
     """The counters as the estimator sees them: who is at each, since when."""
     current = {
         t.counter_id: t
@@ -437,25 +437,25 @@ def ticket_position(*, ticket: Ticket, now: dt.datetime | None = None) -> Positi
     plan: Plan | None = None
     delay = 0.0
     if open_for_it:
-        desks = _desks(office, staffed, now)
+        desks = _desks(staffed, now)
     else:
         found = staffing_plan(office=office, service_id=ticket.service_id, now=now)
         if isinstance(found, str):
             return Position(ahead, 0, None, reason=found)
         plan = found
-        desks = _desks(office, plan.counters, now)
+        desks = _desks(plan.counters, now)
         delay = (plan.start - now).total_seconds()
-    seconds = ql_estimate(
-        ahead=before, service=ticket.service_id, desks=desks, times=times, seed=ticket.pk
-    )
+    seconds = None
     if open_for_it and conf.estimator() == LES:
-        les = les_estimate(
+        since = max(ticket.issued_at, ticket.appointment_at or ticket.issued_at)
+        seconds = les_estimate(
             last_delay=last_delay(office=office, services={ticket.service_id}, day=ticket.day),
-            waited=(
-                now - max(ticket.issued_at, ticket.appointment_at or ticket.issued_at)
-            ).total_seconds(),
+            waited=max(0.0, (now - since).total_seconds()),
         )
-        seconds = les if les is not None else seconds
+    if seconds is None:  # QL, or LES without a visitor called today
+        seconds = ql_estimate(
+            ahead=before, service=ticket.service_id, desks=desks, times=times, seed=ticket.pk
+        )
     if seconds is None:
         return Position(
             ahead, open_for_it, None, reason=_("No counter of this office serves this service.")
