@@ -12,6 +12,9 @@ query, ``gorod bench ingest`` measures ingestion), then times:
 
 Run it from ``gorod bench ingest`` (as a section) or alone:
 ``python -m gorod.telemetry.bench_queries --readings 1000000``. Prints figures; asserts none.
+``--table s3://bucket/prefix`` runs it on an object store instead of a temporary directory
+(configured as the platform is: ``GOROD_TELEMETRY_STORAGE_OPTIONS`` or ``AWS_*``; the bucket
+must exist and the prefix be empty).
 """
 
 from __future__ import annotations
@@ -40,6 +43,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--days", type=int, default=30)
     parser.add_argument("--month", default="2026-04", help="YYYY-MM of the readings")
     parser.add_argument("--path", type=Path, help="keep the table here (default: a temp dir)")
+    parser.add_argument("--table", help="an object-store URL to use instead (s3://bucket/prefix)")
     parser.add_argument("--seed", type=int, default=4)
 
 
@@ -74,7 +78,9 @@ def _day_rows(
     )
 
 
-def generate(uri: str, options: dict[str, Any]) -> dict[str, Any]:
+def generate(
+    uri: str, options: dict[str, Any], storage_options: dict[str, str] | None = None
+) -> dict[str, Any]:
     rng = np.random.default_rng(options["seed"])
     n_devices, days = options["devices"], options["days"]
     per_device = max(1, round(options["readings"] / n_devices / days))
@@ -96,7 +102,7 @@ def generate(uri: str, options: dict[str, Any]) -> dict[str, Any]:
             districts=districts,
             names=names,
         )
-        table.append(uri, rows)
+        table.append(uri, rows, storage_options=storage_options)
         written += len(rows)
     return {
         "readings_written": written,
@@ -115,17 +121,19 @@ def _timed(work: Any) -> tuple[Any, float]:
 def run(**options: Any) -> dict[str, Any]:
     from django.test import override_settings
 
-    from gorod.telemetry import maintenance, queries
+    from gorod.telemetry import conf, maintenance, queries
 
     keep: Path | None = options.get("path")
     directory = Path(keep) if keep else Path(tempfile.mkdtemp(prefix="gorod_bench_queries_"))
-    uri = str(directory / "telemetry")
+    uri = options.get("table") or str(directory / "telemetry")
     figures: dict[str, Any] = {"readings": options["readings"], "devices": options["devices"]}
+    if options.get("table"):
+        figures["table"] = uri
     try:
         with override_settings(
             GOROD_TELEMETRY_TABLE=uri, GOROD_TELEMETRY_TIME_ZONE="Europe/Moscow"
         ):
-            made = generate(uri, options)
+            made = generate(uri, options, conf.storage_options())
             first: dt.datetime = made.pop("first_day")
             figures |= made
             start = first
@@ -151,7 +159,9 @@ def run(**options: Any) -> dict[str, Any]:
                 lambda: queries.consumption(metric=METRIC, start=start, end=end, bucket="month")
             )
             figures["all_districts"] = len(every)
-        figures["table_bytes"] = sum(p.stat().st_size for p in directory.rglob("*") if p.is_file())
+        if not options.get("table"):
+            files = directory.rglob("*")
+            figures["table_bytes"] = sum(p.stat().st_size for p in files if p.is_file())
     finally:
         if not keep:
             shutil.rmtree(directory, ignore_errors=True)
