@@ -134,3 +134,17 @@ def test_a_still_meter_is_stuck_only_while_its_apartment_uses_water() -> None:
     assert not (reasons[2:] == Reason.STUCK).any()
     alone = anomalies.detect(litres, GRID)  # without apartments, the empty flat looks stuck
     assert (alone[2:] == Reason.STUCK).any()
+
+
+def test_a_household_leaving_is_not_a_stuck_meter() -> None:
+    """Its last use on one meter may come many hours after the other's: the household is at
+    home only while the other meter uses water in each half of the still spell."""
+    cold, hot = household(seed=5), household(seed=6)
+    cold[0, 240:] = 0.0
+    hot[0, 240:] = 0.0
+    hot[0, 252] = 10.0  # a last wash at noon, half a day after the cold meter's last use
+    litres = np.vstack([cold, hot])
+    for detector in (anomalies.detect, anomalies.detect_reference):
+        reasons = detector(litres, GRID, apartments=np.array([1, 1]))
+        assert not (reasons == Reason.STUCK).any()
+    assert (anomalies.detect(litres, GRID) == Reason.STUCK).any()  # each meter alone: stuck

@@ -329,8 +329,9 @@ def detect(
     """Every detector over a chunk of meters; each hour gets its highest-priority reason.
 
     ``apartments`` (a label per row, -1 for none) lets a still meter be told from an empty
-    flat: it is ``stuck`` only while another meter of its apartment in the chunk measured
-    water in the same window; with no such meter (or no data from it) the alert stands.
+    flat: it is ``stuck`` only while the other meters of its apartment in the chunk measured
+    water in each half of its still spell (in the last 24 hours and the 24 before); with no
+    such meter (or no data from it) the alert stands.
 
     The detectors run in one compiled pass per meter (``kernel.py``), which gives the same
     codes as :func:`detect_reference` (the detectors above, one after the other) to the bit,
@@ -376,17 +377,16 @@ def detect_reference(
 
 
 def _household_window(thresholds: Thresholds) -> int:
-    """Hours in which an apartment's other meters must have used no water for a still meter
-    to be an empty flat: shorter than the still spell, so a household's last use before
-    leaving (on any of its meters, a little after this one's) has left the window when the
-    alert is due."""
-    return thresholds.stuck_hours * 3 // 4
+    """Half the still spell: a household is at home while its other meters used water in
+    each half of the spell so far. One window of the whole spell let a household's last
+    use before leaving (on another meter, hours after this one's) pass for being at home."""
+    return thresholds.stuck_hours // 2
 
 
 def _stuck_confirm(
     reasons: Codes, litres: Floats, apartments: npt.NDArray[np.int64], thresholds: Thresholds
 ) -> None:
-    window = _household_window(thresholds)
+    half = _household_window(thresholds)
     for row in np.flatnonzero((reasons == Reason.STUCK).any(axis=1)).tolist():
         label = apartments[row]
         siblings = np.flatnonzero(apartments == label)
@@ -394,9 +394,11 @@ def _stuck_confirm(
         if label < 0 or not siblings.size:
             continue
         others = litres[siblings]
-        used = _trailing_count(_used(others).sum(axis=0, keepdims=True) >= 1.0, window)[0]
-        observed = _trailing_count(~np.isnan(others).all(axis=0, keepdims=True), window)[0]
-        household_away = (used == 0) & (observed > 0)
+        using = _used(others).sum(axis=0, keepdims=True) >= 1.0
+        recent = _trailing_count(using, half)[0]
+        earlier = _trailing_count(using, 2 * half)[0] - recent
+        observed = _trailing_count(~np.isnan(others).all(axis=0, keepdims=True), 2 * half)[0]
+        household_away = ((recent == 0) | (earlier == 0)) & (observed > 0)
         hours = (reasons[row] == Reason.STUCK) & household_away
         reasons[row, hours] = Reason.NONE
 

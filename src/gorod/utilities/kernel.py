@@ -230,7 +230,8 @@ def _reasons(  # noqa: PLR0917 - compiled: positional arrays
 @njit(cache=True, nogil=True, boundscheck=False)
 def _stuck_confirm(reasons: Any, litres: Any, apartments: Any, rows: Any, window: int) -> None:
     """Clears the stuck hours of ``rows`` in which the other meters of the apartment sent
-    data but used no water in the last ``window`` hours (``anomalies._stuck_confirm``)."""
+    data but used no water in the last ``window`` hours or in the ``window`` before them
+    (``anomalies._stuck_confirm``)."""
     hours = litres.shape[1]
     used = np.zeros(hours, dtype=litres.dtype)
     zero = used[0]  # in the values' dtype, as the specification adds them
@@ -243,7 +244,7 @@ def _stuck_confirm(reasons: Any, litres: Any, apartments: Any, rows: Any, window
         for c in range(hours):
             if reasons[row, c] == STUCK_CODE:
                 first, last = min(first, c), c
-        low = max(first - window + 1, 0)
+        low = max(first - 2 * window + 1, 0)
         used[low : last + 1] = zero
         observed[low : last + 1] = False
         siblings = 0
@@ -257,15 +258,21 @@ def _stuck_confirm(reasons: Any, litres: Any, apartments: Any, rows: Any, window
                 observed[c] |= not np.isnan(value)
         if not siblings:
             continue
-        using = 0  # hours in the window in which the others used a litre or more
-        seeing = 0  # hours in the window in which any of them sent data
+        using = 0  # hours of the last ``window`` in which the others used a litre or more
+        used_before = 0  # likewise in the ``window`` hours before those
+        seeing = 0  # hours of the last two windows in which any of them sent data
         for c in range(low, last + 1):
             using += 1 if used[c] >= 1.0 else 0
             seeing += 1 if observed[c] else 0
             if c - window >= low:
-                using -= 1 if used[c - window] >= 1.0 else 0
-                seeing -= 1 if observed[c - window] else 0
-            if reasons[row, c] == STUCK_CODE and using == 0 and seeing > 0:
+                moved = 1 if used[c - window] >= 1.0 else 0
+                using -= moved
+                used_before += moved
+            if c - 2 * window >= low:
+                used_before -= 1 if used[c - 2 * window] >= 1.0 else 0
+                seeing -= 1 if observed[c - 2 * window] else 0
+            away = (using == 0 or used_before == 0) and seeing > 0
+            if reasons[row, c] == STUCK_CODE and away:
                 reasons[row, c] = 0
 
 
@@ -281,7 +288,8 @@ def reasons(
     """Each hour's reason code (0: none) for a chunk ``litres[meter, hour]`` whose column 0
     is hour ``before`` of a local day. With ``apartments``, a stuck hour is cleared where
     the other meters of the apartment sent data but used no water in the last
-    ``household_window`` hours: an empty flat, not a stopped register."""
+    ``household_window`` hours or the ``household_window`` before them: an empty flat (or
+    a household leaving it), not a stopped register."""
     litres = np.ascontiguousarray(litres)
     if litres.dtype not in (np.float32, np.float64):
         litres = litres.astype(np.float64)
