@@ -24,11 +24,15 @@ from gorod.portal.notifications import notify
 from gorod.queues import conf, selectors
 from gorod.queues.calling import call_order
 from gorod.queues.models import Counter, QueueService, Shift, Ticket, TicketEvent
-from gorod.scheduling.models import Booking
+from gorod.scheduling.models import Booking, Slot
 from gorod.scheduling.services import booking_check_in, booking_fulfil
 
 COUNTER_ROLES = (Role.REGISTRY_CLERK, Role.OFFICE_HEAD)
 NUMBER_ATTEMPTS = 5
+# A checked-in booking's ``cancelled_reason`` when its ticket is cancelled (machine words,
+# like scheduling's own "hold expired" and "rescheduled").
+LEFT_THE_QUEUE = "left the queue"
+OFFICE_CLOSED = "office closed"
 
 
 def _event(
@@ -147,7 +151,8 @@ def ticket_check_in(
 
 @transaction.atomic
 def ticket_cancel(*, ticket: Ticket, now: dt.datetime | None = None) -> Ticket:
-    """The visitor leaves before being called."""
+    """The visitor leaves before being called; a booked visitor's booking (``arrived``
+    since the check-in) is ``cancelled`` as having left the queue, in the same transaction."""
     now = now or timezone.now()
     updated = Ticket.objects.filter(pk=ticket.pk, status=Ticket.Status.WAITING).update(
         status=Ticket.Status.CANCELLED, finished_at=now
@@ -156,13 +161,17 @@ def ticket_cancel(*, ticket: Ticket, now: dt.datetime | None = None) -> Ticket:
         raise Conflict(_("Only a waiting ticket can be cancelled."), field="token")
     ticket.refresh_from_db()
     _event(ticket, TicketEvent.Action.CANCELLED, at=now)
+    if ticket.booking_id is not None:
+        _bookings_cancel([ticket.booking_id], reason=LEFT_THE_QUEUE, now=now)
     return ticket
 
 
 @transaction.atomic
 def tickets_close(*, before: dt.date, now: dt.datetime | None = None) -> int:
     """Cancel the tickets of days before ``before`` still waiting or called: the office has
-    closed on them. A visitor still being served is left for the clerk to finish."""
+    closed on them. A visitor still being served is left for the clerk to finish. The
+    bookings of booked visitors among them are ``cancelled`` ("office closed"): they came,
+    so they are not no-shows, and they were not served."""
     now = now or timezone.now()
     stale = list(
         Ticket.objects.select_for_update()
@@ -175,7 +184,29 @@ def tickets_close(*, before: dt.date, now: dt.datetime | None = None) -> int:
         ticket.finished_at = now
         ticket.save(update_fields=["status", "counter", "finished_at"])
         _event(ticket, TicketEvent.Action.CANCELLED, at=now)
+    booked = [t.booking_id for t in stale if t.booking_id is not None]
+    _bookings_cancel(booked, reason=OFFICE_CLOSED, now=now)
     return len(stale)
+
+
+def _bookings_cancel(booking_ids: list[int], *, reason: str, now: dt.datetime) -> None:
+    """FHIR's ``arrived`` to ``cancelled`` with ``reason`` for the bookings of cancelled
+    tickets. A booking in any other state is left as it is (one conditional update, like the
+    no-show). A slot that has not begun yet is free again, as scheduling's own cancelling
+    frees it; one whose time has come stays taken."""
+    if not booking_ids:
+        return
+    arrived = dict(
+        Booking.objects.select_for_update()
+        .filter(pk__in=booking_ids, status=Booking.Status.ARRIVED)
+        .values_list("pk", "slot_id")
+    )
+    Booking.objects.filter(pk__in=arrived).update(
+        status=Booking.Status.CANCELLED, cancelled_reason=reason, updated_at=now
+    )
+    Slot.objects.filter(pk__in=arrived.values(), status=Slot.Status.BUSY, start__gt=now).update(
+        status=Slot.Status.FREE
+    )
 
 
 # --- at the counter --------------------------------------------------------------------
