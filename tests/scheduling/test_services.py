@@ -4,6 +4,7 @@ import datetime as dt
 
 import pytest
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from gorod.errors import ApplicationError, Conflict, NotFound
 from gorod.portal.models import Notification
@@ -315,3 +316,20 @@ def test_a_rescheduled_booking_is_not_held_back_by_the_limit(office: Office) -> 
     )
     assert moved.slot_id == office.slots[2].pk
     assert Booking.objects.get(pk=moved.pk).rescheduled_from_id == second.pk
+
+
+def test_a_booking_moved_after_its_reminder_is_reminded_of_the_new_time(
+    office: Office, settings
+) -> None:
+    settings.GOROD_SCHEDULING_REMINDER_LEAD_MINUTES = 60 * 60
+    booked = hold(office, slot=office.slots[0], confirm=True)
+    assert services.reminders_send(now=timezone.now()) == 1
+    moved = services.booking_reschedule(
+        booking=booked, new_slot=office.slots[4], by_user=account(office.citizen)
+    )
+    assert services.reminders_send(now=timezone.now()) == 1
+    assert services.reminders_send(now=timezone.now()) == 0
+    first, second = Notification.objects.filter(user=office.citizen.user).order_by("pk")
+    assert booked.code in first.body
+    assert moved.code in second.body
+    assert Booking.objects.get(pk=moved.pk).reminded_at is not None
