@@ -277,19 +277,27 @@ def _insert(
                 mine, live = cursor.fetchone()
         if row is not None:
             Slot.objects.filter(pk=slot.pk).update(status=Slot.Status.BUSY)
-            return Booking(
-                pk=row[0],
-                slot=slot,
-                citizen=citizen,
-                service=service,
-                status=status,
-                code=code,
-                hold_expires_at=expires,
-                booked_by=by_user,
-                rescheduled_from=rescheduled_from,
-                created_at=created,
-                updated_at=created,
-            )
+            stored = {
+                "id": row[0],
+                "slot_id": slot.pk,
+                "citizen_id": citizen.pk,
+                "service_id": service.pk,
+                "status": status,
+                "code": code,
+                "hold_expires_at": expires,
+                "booked_by_id": by_user.pk,
+                "rescheduled_from_id": params[7],
+                "cancelled_reason": "",
+                "reminded_at": None,
+                "arrived_at": None,
+                "created_at": created,
+                "updated_at": created,
+            }
+            names = [field.attname for field in Booking._meta.concrete_fields]
+            booking = Booking.from_db(connection.alias, names, [stored[n] for n in names])
+            booking.slot, booking.citizen, booking.service = slot, citizen, service
+            booking.booked_by, booking.rescheduled_from = by_user, rescheduled_from
+            return booking
         if limit is not None and mine >= limit:
             raise _limit_error(count=mine, limit=limit)
         if live:
