@@ -27,6 +27,10 @@ The detectors, by the priority in which they name an hour's reason (:class:`Reas
   a day and two hours, so that one busy day of a large household is not a leak);
 - ``night_flow``: flow in every hour from 02:00 to 05:00 local time for three nights running.
 
+The functions below say what each detector computes, one whole-array step at a time;
+:func:`detect` computes all of them in one compiled pass per meter (``kernel.py``), held to
+the same codes as :func:`detect_reference` by ``tests/utilities/test_kernel.py``.
+
 :func:`alert_events` turns the hourly verdicts into alert events (runs of one reason on one
 meter) with the evidence an operator needs; :func:`outlier_scores` scores each meter's
 month against similar apartments with an IsolationForest.
