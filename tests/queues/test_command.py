@@ -88,3 +88,23 @@ def test_close_cancels_what_past_days_left_open(hall: Hall) -> None:
     with pytest.raises(CommandError) as caught:
         call_command("queues", "close", "--before", "yesterday")
     assert caught.value.returncode == 2 and str(caught.value).startswith("--before")
+
+
+def test_bench_times_the_ticket_status_and_leaves_nothing_behind() -> None:
+    out = io.StringIO()
+    call_command(
+        "queues", "bench", "--days", "2", "--per-day", "15", "--waiting", "3",
+        "--requests", "2", "--json", stdout=out,
+    )  # fmt: skip
+    figures = json.loads(out.getvalue())
+    assert figures["history_tickets"] == 30 and figures["waiting"] == 3
+    for name in ("ticket_status_page", "ticket_api", "service_times"):
+        assert figures[name]["mean_ms"] > 0 and figures[name]["queries_per_request"] >= 1
+    assert not Institution.objects.exists() and not Ticket.objects.exists()
+    assert not QueueService.objects.exists()
+
+
+def test_bench_refuses_figures_out_of_range() -> None:
+    with pytest.raises(CommandError) as caught:
+        call_command("queues", "bench", "--requests", "0")
+    assert caught.value.returncode == 2 and str(caught.value).startswith("--requests")

@@ -22,6 +22,7 @@ from django.utils.translation import gettext
 
 from gorod.errors import NotFound
 from gorod.queues import selectors
+from gorod.queues.bench import ticket_status_bench
 from gorod.queues.estimators import ESTIMATORS, NAIVE
 from gorod.queues.planning import day_plan
 from gorod.queues.services import tickets_close
@@ -52,10 +53,19 @@ class Command(BaseCommand):
         run.add_argument("--json", action="store_true", help="print the figures as JSON")
         close = actions.add_parser("close", help="cancel tickets left open on past days")
         close.add_argument("--before", default=None, help="YYYY-MM-DD, default today")
+        bench = actions.add_parser("bench", help="time the ticket-status request (rolled back)")
+        bench.add_argument("--days", type=int, default=28, help="days of finished visits")
+        bench.add_argument("--per-day", type=int, default=126, help="finished visits a day")
+        bench.add_argument("--waiting", type=int, default=10, help="visitors waiting today")
+        bench.add_argument("--requests", type=int, default=50, help="requests of each kind")
+        bench.add_argument("--json", action="store_true", help="print the figures as JSON")
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["action"] == "close":
             self._close(options["before"])
+            return
+        if options["action"] == "bench":
+            self._bench(options)
             return
         day = _date(options["date"])
         if not 1 <= options["days"] <= 1000:
@@ -100,6 +110,40 @@ class Command(BaseCommand):
             gettext('better: %(method)s (set GOROD_QUEUES_ESTIMATOR = "%(method)s")')
             % {"method": figures["better"]}
         )
+
+    def _bench(self, options: dict[str, Any]) -> None:
+        limits = {
+            "days": (0, 366),
+            "per_day": (0, 2000),
+            "waiting": (1, 500),
+            "requests": (1, 10000),
+        }
+        for name, (low, high) in limits.items():
+            if not low <= options[name] <= high:
+                raise CommandError(
+                    gettext("--%(option)s: from %(low)d to %(high)d")
+                    % {"option": name.replace("_", "-"), "low": low, "high": high},
+                    returncode=2,
+                )
+        figures = ticket_status_bench(
+            days=options["days"],
+            per_day=options["per_day"],
+            waiting=options["waiting"],
+            requests=options["requests"],
+        )
+        if options["json"]:
+            self.stdout.write(json.dumps(figures, indent=2))
+            return
+        self.stdout.write(
+            f"{figures['database']}: {figures['history_tickets']} finished tickets of history, "
+            f"{figures['waiting']} waiting, {figures['requests']} requests each"
+        )
+        for name in ("ticket_status_page", "ticket_api", "service_times"):
+            row = figures[name]
+            self.stdout.write(
+                f"{name}: mean {row['mean_ms']} ms, median {row['median_ms']} ms, "
+                f"{row['queries_per_request']} queries"
+            )
 
     def _close(self, before: str | None) -> None:
         day = _date(before, option="--before") if before else timezone.localdate()
