@@ -12,7 +12,13 @@ from django.utils.crypto import get_random_string
 
 from gorod.logfilters import ExpectedApiErrors
 from gorod.scheduling.models import Booking, Slot
-from tests.people.factories import CitizenFactory, account, child_of, token_for
+from tests.people.factories import (
+    CitizenFactory,
+    OfficialFactory,
+    account,
+    child_of,
+    token_for,
+)
 from tests.scheduling.conftest import Office
 from tests.scheduling.factories import ServiceFactory, counter, slots_for
 
@@ -238,3 +244,32 @@ def test_the_log_filter_keeps_server_errors_and_page_errors() -> None:
     assert not keep(record(400, f"{BASE}/bookings"))
     assert keep(record(500, f"{BASE}/bookings"))
     assert keep(record(404, "/scheduling/bookings/1/"))
+
+
+def test_a_clerk_books_by_phone_for_a_citizen(office: Office) -> None:
+    clerk = OfficialFactory.create(institution=office.resource.institution)
+    _token, key = token_for(clerk.user)
+    response = Client().post(
+        f"{BASE}/bookings",
+        hold_body(office, citizen_id=office.citizen.pk, confirm=True),
+        content_type="application/json",
+        headers={"Authorization": f"Bearer {key}"},
+    )
+    assert response.status_code == 201, response.json()
+    assert response.json()["citizen_id"] == office.citizen.pk
+    visitor = Client()
+    visitor.force_login(account(office.citizen))
+    mine = visitor.get(f"{BASE}/bookings").json()
+    assert [b["id"] for b in mine["items"]] == [response.json()["id"]]
+
+
+def test_a_clerk_of_another_office_cannot_book_for_a_citizen(office: Office) -> None:
+    _token, key = token_for(OfficialFactory.create().user)
+    response = Client().post(
+        f"{BASE}/bookings",
+        hold_body(office, citizen_id=office.citizen.pk),
+        content_type="application/json",
+        headers={"Authorization": f"Bearer {key}"},
+    )
+    assert (response.status_code, response.json()["field"]) == (400, "citizen_id")
+    assert not Booking.objects.exists()

@@ -7,10 +7,11 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from gorod.errors import ApplicationError, Conflict, NotFound
+from gorod.people.models import Role
 from gorod.portal.models import Notification
 from gorod.scheduling import services
 from gorod.scheduling.models import Booking, CalendarException, Slot
-from tests.people.factories import CitizenFactory, account, child_of
+from tests.people.factories import CitizenFactory, OfficialFactory, account, child_of
 from tests.scheduling.conftest import Office
 from tests.scheduling.factories import ServiceFactory, counter, tomorrow
 
@@ -334,3 +335,37 @@ def test_a_booking_moved_after_its_reminder_is_reminded_of_the_new_time(
     assert booked.code in first.body
     assert moved.code in second.body
     assert Booking.objects.get(pk=moved.pk).reminded_at is not None
+
+
+@pytest.mark.parametrize("role", [Role.REGISTRY_CLERK, Role.OFFICE_HEAD])
+def test_an_official_at_the_desk_books_for_a_visitor(office: Office, role: str) -> None:
+    clerk = OfficialFactory.create(role=role, institution=office.resource.institution)
+    booking = services.booking_hold(
+        slot=office.slots[0],
+        citizen=office.citizen,
+        service=office.service,
+        by_user=clerk.user,
+        confirm=True,
+    )
+    stored = Booking.objects.get(pk=booking.pk)
+    assert (stored.citizen_id, stored.booked_by_id) == (office.citizen.pk, clerk.user_id)
+
+
+@pytest.mark.parametrize(
+    "official",
+    ["a clerk of another office", "a doctor of the same institution"],
+)
+def test_other_officials_cannot_book_for_a_citizen(office: Office, official: str) -> None:
+    if official == "a clerk of another office":
+        someone = OfficialFactory.create()
+    else:
+        someone = OfficialFactory.create(role=Role.DOCTOR, institution=office.resource.institution)
+    with pytest.raises(ApplicationError) as caught:
+        services.booking_hold(
+            slot=office.slots[0],
+            citizen=office.citizen,
+            service=office.service,
+            by_user=someone.user,
+        )
+    assert caught.value.field == "citizen_id"
+    assert not Booking.objects.exists()

@@ -72,7 +72,11 @@ class BookingOut(Schema):
 class HoldIn(Schema):
     slot_id: Key
     service_id: Key
-    citizen_id: Key | None = Field(None, description="a child in your care; yourself when left out")
+    citizen_id: Key | None = Field(
+        None,
+        description="a child in your care (any citizen for a clerk at their office's desk); "
+        "yourself when left out",
+    )
     confirm: bool = Field(False, description="book at once instead of holding")
 
 
@@ -151,12 +155,16 @@ def booking(request: HttpRequest, booking_id: Key) -> Booking:
 
 @router.post("/bookings", response={201: BookingOut, **errors(400, 401, 404, 409, 422)})
 def booking_hold(request: HttpRequest, payload: HoldIn) -> Status[Booking]:
-    """Hold a slot for yourself or a child in your care (or book it at once)."""
+    """Hold a slot for yourself or a child in your care (or book it at once). A registry
+    clerk or office head books for any citizen (``citizen_id``) at their institution."""
     user = request_user(request)
-    citizen = selectors.citizen_for(user=user, citizen_id=payload.citizen_id)
     slot, service = selectors.slot_and_service_get(
         slot_id=payload.slot_id, service_id=payload.service_id
     )
+    desk = payload.citizen_id is not None and services.books_for_anyone_at(
+        user, slot.resource.institution_id
+    )
+    citizen = selectors.citizen_for(user=user, citizen_id=payload.citizen_id, desk=desk)
     booking = services.booking_hold(
         slot=slot, citizen=citizen, service=service, by_user=user, confirm=payload.confirm
     )

@@ -179,13 +179,14 @@ def booking_get(*, user: AbstractBaseUser | AnonymousUser, booking_id: int) -> B
     return found
 
 
-def citizen_for(*, user: User, citizen_id: int | None) -> Citizen:
-    """The citizen to book for: the user's own record, or a child in their care."""
-    citizen = (
-        Citizen.objects.filter(user=user).order_by().first()
-        if citizen_id is None
-        else citizens_acted_for(user).filter(pk=citizen_id).first()
-    )
+def citizen_for(*, user: User, citizen_id: int | None, desk: bool = False) -> Citizen:
+    """The citizen to book for: the user's own record, or a child in their care; with
+    ``desk`` (an official booking at their institution's desk), any citizen by id."""
+    if citizen_id is None:
+        citizen = Citizen.objects.filter(user=user).order_by().first()
+    else:
+        candidates = Citizen.objects.all() if desk else citizens_acted_for(user)
+        citizen = candidates.filter(pk=citizen_id).first()
     if citizen is None:
         message = (
             _("Only a resident with a citizen record can book.")

@@ -21,8 +21,8 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from gorod.errors import ApplicationError, Conflict, NotFound
-from gorod.people.models import Citizen, User
-from gorod.people.scope import citizens_acted_for
+from gorod.people.models import Citizen, Role, User
+from gorod.people.scope import citizens_acted_for, official_for
 from gorod.places.models import Institution
 from gorod.portal.notifications import notify
 from gorod.scheduling import calendars, conf, selectors
@@ -150,11 +150,28 @@ def slots_generate(*, resource: Resource, start_date: dt.date, days: int) -> int
 # --- the booking life cycle ------------------------------------------------------------
 
 
-def _acting_for(by_user: User, citizen: Citizen) -> None:
-    """Refuse unless ``by_user`` is the citizen or a guardian of the citizen."""
+# Officials who book at the desk or by phone for any citizen, at their own institution.
+DESK_ROLES = frozenset({Role.REGISTRY_CLERK, Role.OFFICE_HEAD})
+
+
+def books_for_anyone_at(by_user: User, institution_id: int) -> bool:
+    """A registry clerk or the office head of the institution: they book for its visitors."""
+    official = official_for(by_user)
+    return (
+        official is not None
+        and official.role in DESK_ROLES
+        and official.institution_id == institution_id
+    )
+
+
+def _acting_for(by_user: User, citizen: Citizen, slot: Slot) -> None:
+    """Refuse unless ``by_user`` is the citizen, a guardian of the citizen, or an official
+    booking at the desk of the slot's institution."""
     if citizen.user_id == by_user.pk:
         return
-    if not citizens_acted_for(by_user).filter(pk=citizen.pk).exists():
+    if citizens_acted_for(by_user).filter(pk=citizen.pk).exists():
+        return
+    if not books_for_anyone_at(by_user, slot.resource.institution_id):
         raise ApplicationError(
             _("You can book only for yourself or a child in your care."), field="citizen_id"
         )
@@ -321,7 +338,7 @@ def booking_hold(
     """Hold ``slot`` for ``citizen`` until the hold expires (or book it at once with
     ``confirm``). Raises ``Conflict`` with the nearest free slots when it is taken."""
     now = now or timezone.now()
-    _acting_for(by_user, citizen)
+    _acting_for(by_user, citizen, slot)
     _slot_checks(slot=slot, service=service, now=now)
     _lock_citizen(citizen)
     status = Booking.Status.BOOKED if confirm else Booking.Status.PENDING
