@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import random
 
 import pytest
 
@@ -107,3 +108,24 @@ def test_the_spread_of_service_times_is_learned() -> None:
 def test_mae_of_pairs() -> None:
     assert mean_absolute_error([(10, 7), (5, 9)]) == pytest.approx(3.5)
     assert mean_absolute_error([]) is None
+
+
+def test_service_times_from_sums_equal_those_learned_visit_by_visit() -> None:
+    rng = random.Random(3)
+    samples = [
+        ServiceSample(rng.choice((1, 2, 3)), rng.choice((10, 20)), rng.gammavariate(2.0, 300.0))
+        for _ in range(200)
+    ]
+    sums: dict[tuple[int, int], tuple[int, float, float]] = {}
+    for s in samples:
+        n, total, squares = sums.get((s.service, s.counter), (0, 0.0, 0.0))
+        sums[(s.service, s.counter)] = (n + 1, total + s.seconds, squares + s.seconds**2)
+    priors = {1: 600.0, 2: 1200.0}
+    by_visit = ServiceTimes.learn(samples, prior=900.0, priors=priors)
+    by_sums = ServiceTimes.from_sums(sums, prior=900.0, priors=priors)
+    assert by_sums.cv2 == pytest.approx(by_visit.cv2, rel=1e-12) and by_visit.cv2 < 0.9
+    for service in (1, 2, 3, 4):
+        for counter in (10, 20, 30, None):
+            assert by_sums.mean(service, counter) == pytest.approx(
+                by_visit.mean(service, counter), rel=1e-12
+            )

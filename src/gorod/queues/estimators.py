@@ -97,6 +97,39 @@ class ServiceTimes:
         times.cv2 = _spread(found, times)
         return times
 
+    @classmethod
+    def from_sums(
+        cls,
+        sums: Mapping[tuple[int, int], tuple[int, float, float]],
+        *,
+        prior: float,
+        priors: Mapping[int, float] | None = None,
+        shrinkage: float = 5.0,
+    ) -> ServiceTimes:
+        """The same model as ``learn`` from each (service, counter) pair's count, sum and
+        sum of squares of seconds, as one aggregate query gives them: the spread's sum of
+        squares around a pair's mean ``m`` is ``squares / m² − 2 · total / m + n``."""
+        service_sums: dict[int, list[float]] = defaultdict(lambda: [0, 0.0])
+        for (service, _counter), (n, total, _squares) in sums.items():
+            service_sums[service][0] += n
+            service_sums[service][1] += total
+        times = cls(
+            prior=prior,
+            shrinkage=shrinkage,
+            priors=dict(priors or {}),
+            by_pair={k: (int(n), total / n) for k, (n, total, _squares) in sums.items() if n},
+            by_service={k: (int(n), total / n) for k, (n, total) in service_sums.items() if n},
+        )
+        squares = 0.0
+        count = 0
+        for (service, counter), (n, total, of_squares) in sums.items():
+            count += n
+            mean = times.mean(service, counter)
+            if mean > 0:
+                squares += of_squares / mean**2 - 2 * total / mean + n
+        times.cv2 = (squares + SPREAD_SHRINKAGE) / (count + SPREAD_SHRINKAGE)
+        return times
+
     def _shrunk(self, observed: tuple[int, float] | None, towards: float) -> float:
         if observed is None:
             return towards
