@@ -8,7 +8,9 @@ for a year) are read while they sit in the processor's cache: one pass over its 
 the detectors that think in local days (the profile of each hour of the day, flowing
 nights, slowed days), one pass over its hours for those that think in hours (a running
 count of flowing, still and equal hours, the last backward step), each hour taking the
-smallest code. The arithmetic is the specification's, in the same order and precision
+smallest code. Most meters never flow through a whole night, stay still a whole day or
+go back: their hour pass only looks for repeats, as no run of theirs can be long enough for
+the other hour detectors. The arithmetic is the specification's, in the same order and precision
 (the input's dtype for the hourly values and the profile, float64 for day totals and sums),
 so the codes are the same to the bit: ``tests/utilities/test_kernel.py`` holds the two to
 that on a simulated fleet with every kind of anomaly.
@@ -55,7 +57,7 @@ def _day_codes(  # noqa: PLR0917, PLR0915 - compiled: positional scalars, one lo
     slowed_moving: int,
     warmup: int,
     codes: Any,
-) -> None:
+) -> tuple[bool, bool]:
     """The detectors that think in local days (above the profile, slowed, night flow) over
     one meter's ``padded[day * 24 + hour]`` (NaN before and after its data): each hour's
     smallest code, or NONE, into ``codes`` laid out alike. (Thresholds come as scalars:
@@ -70,19 +72,25 @@ def _day_codes(  # noqa: PLR0917, PLR0915 - compiled: positional scalars, one lo
     seen = 0  # days with data so far
     night_run = 0
     late_before = False  # whether last night ended a run of enough flowing nights
+    night_seen = False  # a flowing night: without one, no run of flowing hours is long
+    still_seen = False  # a day without a drop: without one, no still spell is long
     for d in range(days):
         row = padded[d * HOURS_PER_DAY : (d + 1) * HOURS_PER_DAY]
         day_used = 0.0
         day_moving = 0
         day_seen = False
+        day_still = 0
         for h in range(HOURS_PER_DAY):
             value = row[h]
             day_used += value if value > zero else zero  # NaN and backward steps: none
             day_moving += 1 if value >= flow_at else 0
             day_seen |= not np.isnan(value)
+            day_still += 1 if value == 0.0 else 0
         night_ok = True
         for h in range(night_first, night_last):
             night_ok &= row[h] >= flow_at
+        night_seen |= night_ok
+        still_seen |= day_still == HOURS_PER_DAY
         night_run = night_run + 1 if night_ok else 0
         late = night_run >= nights
         seen += 1 if day_seen else 0
@@ -119,6 +127,7 @@ def _day_codes(  # noqa: PLR0917, PLR0915 - compiled: positional scalars, one lo
             code = min(code, 7 if night else NONE)
             out[h] = min(code, 4 if slowed else NONE)
         late_before = late
+    return night_seen, still_seen
 
 
 @njit(cache=True, nogil=True, boundscheck=False)
@@ -182,6 +191,35 @@ def _hour_codes(  # noqa: PLR0917 - compiled: positional arrays
 
 
 @njit(cache=True, nogil=True, boundscheck=False)
+def _backward(values: Any, totals: Any, has_totals: bool, back_below: Any, min_flow: float) -> bool:
+    """Whether the register goes back anywhere (branch-free, so the loops vectorise)."""
+    found = False
+    for c in range(values.shape[0]):
+        found |= values[c] < back_below
+    if has_totals:
+        for c in range(1, totals.shape[0]):
+            found |= totals[c] < totals[c - 1] - min_flow
+    return found
+
+
+@njit(cache=True, nogil=True, boundscheck=False)
+def _repeat_codes(values: Any, ints: Any, same: Any, codes: Any, out: Any) -> None:
+    """The hour pass of a meter that cannot flow, stay still or go back long enough to
+    raise those alerts (most meters): repeats only, joined with ``codes`` into ``out``."""
+    repeat_run, repeat_hold = ints[REPEAT_RUN], ints[REPEAT_HOLD]
+    previous = same[NAN]
+    same_run = 0
+    last_repeat = -repeat_hold
+    for c in range(values.shape[0]):
+        value = values[c]
+        same_run = same_run + 1 if (value == previous) & (value >= 1.0) else 0
+        last_repeat = c if same_run >= repeat_run else last_repeat
+        code = min(codes[c], 2 if c - last_repeat < repeat_hold else NONE)
+        previous = value
+        out[c] = code if code < NONE else 0
+
+
+@njit(cache=True, nogil=True, boundscheck=False)
 def _reasons(  # noqa: PLR0917 - compiled: positional arrays
     litres: Any,
     totals: Any,
@@ -198,9 +236,13 @@ def _reasons(  # noqa: PLR0917 - compiled: positional arrays
     padded = np.full(days * HOURS_PER_DAY, same[NAN])  # one meter at a time, reused
     codes = np.empty(days * HOURS_PER_DAY, dtype=np.int8)
     cumulative = np.empty(hours + 1)
+    # Runs long enough to flag cover a whole night (flow) or a whole local day (still).
+    night_span = ints[NIGHT_LAST] - ints[NIGHT_FIRST]
+    flow_needs_night = ints[CONTINUOUS] >= HOURS_PER_DAY + night_span - 1
+    still_needs_day = ints[STUCK] >= 2 * HOURS_PER_DAY - 1
     for m in range(meters):
         padded[before : before + hours] = litres[m]
-        _day_codes(
+        night_seen, still_seen = _day_codes(
             padded,
             days,
             same,
@@ -214,9 +256,19 @@ def _reasons(  # noqa: PLR0917 - compiled: positional arrays
             ints[WARMUP],
             codes,
         )
+        row_totals = totals[m if has_totals else 0]
+        lean = (
+            (flow_needs_night and not night_seen)
+            and (still_needs_day and not still_seen)
+            and not _backward(litres[m], row_totals, has_totals, same[BACK_BELOW], floats[MIN_FLOW])
+        )
+        if lean:
+            _repeat_codes(litres[m], ints, same, codes[before : before + hours], out[m])
+            stuck_rows[m] = False
+            continue
         stuck_rows[m] = _hour_codes(
             litres[m],
-            totals[m if has_totals else 0],
+            row_totals,
             has_totals,
             ints,
             floats,
