@@ -19,9 +19,11 @@ from django.core.management import call_command
 from django.test import Client, override_settings
 from django.utils import timezone, translation
 
+from gorod.people.models import Role
 from gorod.telemetry import conf, queries, table
 from gorod.telemetry.models import DeadLetter, Device, DeviceState
 from gorod.telemetry.services import DeviceSpec, device_provision
+from tests.people.factories import city_official
 from tests.places.factories import ApartmentFactory
 from tests.telemetry.factories import DeviceTypeFactory
 from tests.telemetry.s3 import S3Server
@@ -226,3 +228,22 @@ def test_a_missing_bucket_is_a_503_and_stores_nothing(
     assert response.json()["message"].startswith("The telemetry table cannot be written now")
     assert not DeviceState.objects.exists()
     assert not DeadLetter.objects.exists()
+
+
+def test_queries_of_a_missing_bucket_are_a_503(
+    s3_table: str, meters: dict[str, tuple[Device, str]]
+) -> None:
+    client = Client(headers={"Accept-Language": "en"})
+    client.force_login(city_official(Role.CITY_ADMIN).user)
+    period = {"metric": "water_cold_m3", "start": "2026-03-01", "end": "2026-04-01"}
+    with override_settings(GOROD_TELEMETRY_TABLE="s3://gorod-no-such-bucket/telemetry"):
+        for url, query in (
+            ("/api/v1/telemetry/devices/wm-s3-a/history", {}),
+            ("/api/v1/telemetry/devices/wm-s3-a/history", {"bucket": "day"}),
+            ("/api/v1/telemetry/consumption", {"bucket": "month", "level": "district"}),
+        ):
+            response = client.get(url, period | query)
+            assert response.status_code == 503, (url, query, response.content)
+            assert response.json()["message"] == (
+                "The telemetry table cannot be read now; try again later."
+            )

@@ -29,7 +29,6 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from gorod.errors import ApplicationError
 from gorod.telemetry import conf, table
 from gorod.telemetry.metrics import METRICS
 from gorod.telemetry.models import DeadLetter, Device
@@ -770,12 +769,6 @@ def sort_and_deduplicate(readings: pa.Table) -> tuple[pa.Table, pa.Table]:
 logger = logging.getLogger(__name__)
 
 
-class TableUnavailable(ApplicationError):
-    """The telemetry table could not be written: its store is down or refuses us."""
-
-    status = 503
-
-
 def store(batch: Batch, *, source: str, received_at: dt.datetime | None = None) -> StoreResult:
     """Write ``batch`` durably; return only once the table and the database have committed.
 
@@ -783,7 +776,7 @@ def store(batch: Batch, *, source: str, received_at: dt.datetime | None = None) 
     devices' ``last_seen_at`` and the dead letters are committed in one transaction. If the
     second step fails, the caller retries the whole batch: the readings appended twice are
     duplicates, which every query counts once. If the table cannot be written (an object
-    store down or misconfigured), nothing is changed and :class:`TableUnavailable` says so.
+    store down or misconfigured), nothing is changed and ``table.Unavailable`` says so.
     """
     now = received_at or timezone.now()
     readings, latest = sort_and_deduplicate(batch.readings)
@@ -792,7 +785,7 @@ def store(batch: Batch, *, source: str, received_at: dt.datetime | None = None) 
         table.append(conf.table_uri(), readings, storage_options=conf.storage_options())
     except (OSError, DeltaError) as exc:
         logger.warning("the telemetry table %s cannot be written: %s", conf.table_uri(), exc)
-        raise TableUnavailable(
+        raise table.Unavailable(
             _("The telemetry table cannot be written now; nothing was stored. Send again later.")
         ) from exc
     with transaction.atomic():

@@ -18,13 +18,17 @@ from __future__ import annotations
 import datetime as dt
 import io
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Literal
 
+import duckdb
 import pyarrow as pa
 import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
+from deltalake.exceptions import DeltaError
+from django.utils.translation import gettext as _
 
 from gorod.telemetry import conf, table
 from gorod.telemetry.metrics import CUMULATIVE
@@ -74,10 +78,23 @@ class Selection:
         return " AND ".join(clauses)
 
 
-def _connect() -> Any:
-    return table.connect(
-        conf.table_uri(), storage_options=conf.storage_options(), time_zone=conf.time_zone()
-    )
+UNREADABLE = (OSError, DeltaError, duckdb.IOException, duckdb.HTTPException)
+"""What reading a table whose store is down or refuses us raises (delta-rs, Arrow, DuckDB)."""
+
+
+def _unavailable() -> table.Unavailable:
+    return table.Unavailable(_("The telemetry table cannot be read now; try again later."))
+
+
+@contextmanager
+def _connect() -> Iterator[duckdb.DuckDBPyConnection]:
+    try:
+        with table.connect(
+            conf.table_uri(), storage_options=conf.storage_options(), time_zone=conf.time_zone()
+        ) as con:
+            yield con
+    except UNREADABLE as exc:
+        raise _unavailable() from exc
 
 
 def _empty(level: Level, **figures: pa.DataType) -> pa.Table:
@@ -90,7 +107,10 @@ def _empty(level: Level, **figures: pa.DataType) -> pa.Table:
 
 def watermark() -> dt.date:
     """The first local day not rolled up (every earlier day is)."""
-    through = table.rolled_up_through(conf.table_uri(), storage_options=conf.storage_options())
+    try:
+        through = table.rolled_up_through(conf.table_uri(), storage_options=conf.storage_options())
+    except UNREADABLE as exc:
+        raise _unavailable() from exc
     if through is None:
         return dt.date(1970, 1, 1)
     return dt.date.fromisoformat(through) + dt.timedelta(days=1)

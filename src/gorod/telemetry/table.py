@@ -25,6 +25,16 @@ import pyarrow.dataset as ds
 from deltalake import CommitProperties, DeltaTable, WriterProperties, write_deltalake
 from deltalake.exceptions import CommitFailedError, TableNotFoundError
 
+from gorod.errors import ApplicationError
+
+
+class Unavailable(ApplicationError):
+    """The table cannot be read or written now: its store is down or refuses us (a missing
+    bucket, wrong credentials). Nothing was changed; the caller may try again."""
+
+    status = 503
+
+
 SCHEMA = pa.schema(
     [
         pa.field("device_id", pa.string(), nullable=False),
