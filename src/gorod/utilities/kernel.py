@@ -60,8 +60,11 @@ def _day_codes(  # noqa: PLR0917, PLR0915 - compiled: positional scalars, one lo
 ) -> tuple[bool, bool]:
     """The detectors that think in local days (above the profile, slowed, night flow) over
     one meter's ``padded[day * 24 + hour]`` (NaN before and after its data): each hour's
-    smallest code, or NONE, into ``codes`` laid out alike. (Thresholds come as scalars:
-    read from an array inside the loops they were slower by a quarter.)"""
+    smallest code, or NONE, into ``codes`` laid out alike; whether a night flowed throughout
+    and whether a day stayed still throughout. One loop over each day's hours for its
+    totals and the profile, which stores only the rare hour above it; the day-long
+    verdicts (slowed, night flow) visit the hours again only on the rare days they hold.
+    (Thresholds come as scalars: read from an array inside the loops they were slower.)"""
     zero, flow_at, floor = same[ZERO], same[FLOW_AT], same[FLOOR]
     alpha, deviations = same[ALPHA], same[DEVIATIONS]
     mean = np.zeros(HOURS_PER_DAY, dtype=padded.dtype)  # the profile of each hour of the day
@@ -80,12 +83,25 @@ def _day_codes(  # noqa: PLR0917, PLR0915 - compiled: positional scalars, one lo
         day_moving = 0
         day_seen = False
         day_still = 0
+        # A flagged hour has a value, so its day is seen: warm is known before the day ends.
+        warm = seen + 1 > warmup
+        out = codes[d * HOURS_PER_DAY : (d + 1) * HOURS_PER_DAY]
+        out[:] = NONE
         for h in range(HOURS_PER_DAY):
             value = row[h]
-            day_used += value if value > zero else zero  # NaN and backward steps: none
+            used = value if value > zero else zero  # NaN and backward steps: none
+            day_used += used
             day_moving += 1 if value >= flow_at else 0
             day_seen |= not np.isnan(value)
             day_still += 1 if value == 0.0 else 0
+            if d == 0:
+                mean[h] = used
+            else:  # above the profile of this hour of the day on earlier days
+                limit = mean[h] + deviations * deviation[h]
+                if warm & (value > limit) & (value > floor):
+                    out[h] = 5
+                mean[h] += alpha * (used - mean[h])
+                deviation[h] += alpha * (abs(used - mean[h]) - deviation[h])
         night_ok = True
         for h in range(night_first, night_last):
             night_ok &= row[h] >= flow_at
@@ -110,22 +126,11 @@ def _day_codes(  # noqa: PLR0917, PLR0915 - compiled: positional scalars, one lo
                 and moving_trailing >= slowed_moving
                 and seen > warmup + slowed_days
             )
-        warm = seen > warmup
-        out = codes[d * HOURS_PER_DAY : (d + 1) * HOURS_PER_DAY]
-        for h in range(HOURS_PER_DAY):
-            value = row[h]
-            used = value if value > zero else zero
-            code = NONE
-            if d == 0:
-                mean[h] = used
-            else:  # above the profile of this hour of the day on earlier days
-                limit = mean[h] + deviations * deviation[h]
-                code = 5 if warm & (value > limit) & (value > floor) else NONE
-                mean[h] += alpha * (used - mean[h])
-                deviation[h] += alpha * (abs(used - mean[h]) - deviation[h])
-            night = late if h >= night_last else late_before
-            code = min(code, 7 if night else NONE)
-            out[h] = min(code, 4 if slowed else NONE)
+        if slowed or late or late_before:  # rare: a day-long verdict joins the hours
+            for h in range(HOURS_PER_DAY):
+                night = late if h >= night_last else late_before
+                code = min(out[h], 7 if night else NONE)
+                out[h] = min(code, 4 if slowed else NONE)
         late_before = late
     return night_seen, still_seen
 
