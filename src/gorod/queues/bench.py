@@ -21,6 +21,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -34,7 +35,6 @@ from gorod.queues.models import Counter, Shift, Ticket
 from gorod.scheduling.services import local_zone
 
 ALL_DAY = {day: [["00:00", "24:00"]] for day in WEEKDAYS}
-HOST = "127.0.0.1"
 
 
 def _office() -> Institution:
@@ -129,9 +129,17 @@ def _timed(requests: int, call: Callable[[], object]) -> dict[str, float]:
     }
 
 
+def _host() -> str:
+    """A host name the site answers to (the first allowed one that is not a pattern)."""
+    named = [h for h in settings.ALLOWED_HOSTS if h != "*" and not h.startswith(".")]
+    return named[0] if named else "127.0.0.1"
+
+
 def _get(client: Client, path: str) -> Callable[[], object]:
+    host = _host()
+
     def call() -> object:
-        response = client.get(path, HTTP_HOST=HOST)
+        response = client.get(path, HTTP_HOST=host)
         if response.status_code != 200:
             raise RuntimeError(f"{path}: HTTP {response.status_code}")
         return response
