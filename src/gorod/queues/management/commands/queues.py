@@ -1,5 +1,6 @@
-"""``gorod queues simulate --office ID --date D [--seed N] [--days K] [--json]`` and
-``gorod queues close [--before D]``.
+"""``gorod queues simulate --office ID --date D [--seed N] [--days K] [--json]``,
+``gorod queues close [--before D]`` and ``gorod queues bench [--days N] [--per-day N]
+[--waiting N] [--requests N] [--json]`` (the ticket-status request timed, ``queues/bench.py``).
 
 ``close`` cancels the tickets left waiting or called on days before D (default today):
 the end-of-day step an office runs after closing.
