@@ -3,20 +3,24 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from decimal import Decimal as D
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pyarrow as pa
 import pytest
+from django.test import override_settings
 from django.utils import translation
 
 from gorod.errors import ApplicationError
 from gorod.people.models import Citizen
 from gorod.places.models import Apartment
+from gorod.telemetry import conf as telemetry_conf
 from gorod.telemetry import table
 from gorod.utilities.models import RESOURCE_METRIC, Bill, BillLine, Meter, Reading, Resource, Tariff
 from gorod.utilities.services import period_close, readings_submit
+from tests.telemetry.s3 import S3Server
 from tests.utilities.factories import in_window, meter_for, reading
 
 pytestmark = pytest.mark.django_db
@@ -171,3 +175,33 @@ def test_a_smart_meter_is_read_at_the_window_end_not_later(home: Apartment, tmp_
     march = Reading.objects.get(meter=power, period=MARCH)
     assert (march.value, march.consumption, march.source) == (D("1160"), D("160"), "smart")
     assert Reading.objects.get(meter=silent, period=MARCH).status == Reading.Status.ESTIMATED
+
+
+@pytest.fixture(scope="module")
+def s3_server() -> Iterator[S3Server]:
+    server = S3Server()
+    yield server
+    server.stop()
+
+
+def test_a_month_closes_from_a_table_in_an_s3_bucket(home: Apartment, s3_server: S3Server) -> None:
+    """Configured as an operator would (an ``s3://`` table and its storage options, no
+    ``AWS_*`` variables), the month close reads the smart meter's register from the bucket
+    over S3's HTTP API (moto's S3 server, ``tests/telemetry/s3.py``)."""
+    power = meter_for(home, Resource.POWER_DAY, is_smart=True)
+    reading(power, FEB, "1000", source=Reading.Source.SMART)
+    moscow = ZoneInfo("Europe/Moscow")
+    uri = f"s3://{s3_server.create_bucket()}/telemetry"
+    with override_settings(
+        GOROD_TELEMETRY_TABLE=uri, GOROD_TELEMETRY_STORAGE_OPTIONS=s3_server.options()
+    ):
+        table.append(
+            uri,
+            _registers(power, {dt.datetime(2026, 3, 24, 8, tzinfo=moscow): 1142.5}),
+            storage_options=telemetry_conf.storage_options(),
+        )
+        result = period_close(period=MARCH, now=in_window(APRIL, day=3))
+
+    assert result.smart_accepted == 1
+    march = Reading.objects.get(meter=power, period=MARCH)
+    assert (march.value, march.consumption, march.source) == (D("1142.5"), D("142.5"), "smart")

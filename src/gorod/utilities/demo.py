@@ -226,7 +226,7 @@ def _district(citizen: Citizen, rng: random.Random, stdout: Any) -> None:
         m.save(update_fields=["initial_value"])
     now = timezone.now()
     rows, latest = _hourly_rows(meters, rng, now)
-    table.append(telemetry_conf.table_uri(), rows)
+    table.append(telemetry_conf.table_uri(), rows, storage_options=telemetry_conf.storage_options())
     period = selectors.period_of(selectors.today())
     for m in meters[: len(meters) * 2 // 3]:
         services.reading_record(meter=m, period=period, value=latest[m.device_id], now=now)

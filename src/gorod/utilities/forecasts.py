@@ -45,7 +45,9 @@ def district_daily(
     first = today - days - 1  # one more day: the first day's use is its rise from this one
     start = dt.datetime.fromtimestamp((first * US_PER_DAY - offset) / 1e6, tz=dt.UTC)
     end = dt.datetime.fromtimestamp((today * US_PER_DAY - offset) / 1e6, tz=dt.UTC)
-    with table.connect(uri or telemetry_conf.table_uri()) as con:
+    with table.connect(
+        uri or telemetry_conf.table_uri(), storage_options=telemetry_conf.storage_options()
+    ) as con:
         rows = con.execute(
             "WITH stamped AS ("
             " SELECT device_id, metric, district_id, ts, value, (epoch_us(ts) + ?) // ? AS day"

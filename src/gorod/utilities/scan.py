@@ -83,7 +83,9 @@ def hourly_totals(
     metrics = sorted({RESOURCE_METRIC[Resource(m.resource)] for m in meters})
     start = dt.datetime.fromtimestamp(first_hour * 3600, tz=dt.UTC)
     end = start + dt.timedelta(hours=hours)
-    with table.connect(uri or telemetry_conf.table_uri()) as con:
+    with table.connect(
+        uri or telemetry_conf.table_uri(), storage_options=telemetry_conf.storage_options()
+    ) as con:
         rows = con.execute(
             "SELECT device_id, epoch_us(ts) // ? AS hour, arg_max(value, ts) AS total "
             "FROM readings WHERE metric IN (SELECT unnest(?)) AND ts >= ? AND ts < ? "

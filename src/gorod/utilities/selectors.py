@@ -233,7 +233,9 @@ def smart_register_values(*, period: dt.date, uri: str | None = None) -> dict[st
     start = dt.datetime.combine(period, dt.time(), tzinfo=local)
     end = dt.datetime.combine(window_on(period).closes + dt.timedelta(days=1), dt.time(), local)
     wanted = [(m.device_id, RESOURCE_METRIC[Resource(m.resource)]) for m in meters]
-    with table.connect(uri or telemetry_conf.table_uri()) as con:
+    with table.connect(
+        uri or telemetry_conf.table_uri(), storage_options=telemetry_conf.storage_options()
+    ) as con:
         rows = con.execute(
             "SELECT device_id, metric, arg_max(value, ts) FROM readings "
             "WHERE ts >= ? AND ts < ? AND device_id IN (SELECT unnest(?)) GROUP BY 1, 2",
