@@ -16,13 +16,10 @@ found by OpenDP's own privacy map, so the guarantee is OpenDP's, not a formula o
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
-
-import opendp.prelude as dp
-
-dp.enable_features("contrib")
 
 CONFIDENCE = 0.95
 LAPLACE = "discrete Laplace"
@@ -44,6 +41,16 @@ class Noise:
         return asdict(self)
 
 
+@functools.cache
+def _opendp() -> Any:
+    """OpenDP, imported on first use: its prelude loads scikit-learn and SciPy (some 2 s),
+    which every process of the platform would otherwise pay at start for the admin's form."""
+    import opendp.prelude as dp
+
+    dp.enable_features("contrib")
+    return dp
+
+
 def _budget(epsilon: float, delta: float) -> float | tuple[float, float]:
     if not epsilon > 0:
         raise ValueError("epsilon must be positive")
@@ -54,6 +61,7 @@ def _budget(epsilon: float, delta: float) -> float | tuple[float, float]:
 
 def _finish(make: Any, epsilon: float, delta: float, d_in: int) -> tuple[Any, Noise]:
     """Calibrate ``make(scale)`` to (epsilon, delta) and describe the noise it adds."""
+    dp = _opendp()
     d_out = _budget(epsilon, delta)
     if delta:
 
@@ -83,6 +91,7 @@ def _finish(make: Any, epsilon: float, delta: float, d_in: int) -> tuple[Any, No
 
 
 def _then_noise(delta: float, scale: float) -> Any:
+    dp = _opendp()
     return dp.m.then_gaussian(scale) if delta else dp.m.then_laplace(scale)
 
 
@@ -90,6 +99,7 @@ def count_measurement(cells: int, *, epsilon: float, delta: float = 0.0) -> tupl
     """A measurement from a list of cell indices (one per record) to noisy counts per cell."""
     if cells < 1:
         raise ValueError("a table needs at least one cell")
+    dp = _opendp()
     metric = dp.L2Distance[int] if delta else dp.L1Distance[int]
 
     def make(scale: float) -> Any:
@@ -112,6 +122,7 @@ def sum_measurement(
     lower, upper = bounds
     if lower > upper:
         raise ValueError("the lower bound must not exceed the upper bound")
+    dp = _opendp()
 
     def make(scale: float) -> Any:
         clamp = dp.t.make_clamp(
