@@ -70,7 +70,18 @@ def build(*, services: int, days: int, citizens: int, seed: int) -> dict[str, An
         for user, key in zip(users, tokens, strict=True)
     )
     slots = list(Slot.objects.order_by("start", "pk").values_list("pk", "service_id"))
+    _analyze()
     return {"tokens": tokens, "slots": slots}
+
+
+def _analyze() -> None:
+    """Give the planner the statistics a live database has: freshly loaded tables have
+    none until autovacuum comes by, and the nearest-free-slots query of a lost race then
+    scans every free slot of the office (9 ms on PostgreSQL instead of 0.5 ms)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
 
 
 def main(argv: list[str]) -> None:
