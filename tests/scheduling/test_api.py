@@ -37,6 +37,16 @@ def post(client: Client, path: str, body: dict[str, Any]) -> Any:
     return client.post(f"{BASE}{path}", body, content_type="application/json")
 
 
+def bearer_post(key: str, body: dict[str, Any], *, client: Client | None = None) -> Any:
+    """POST a booking as an API client does: a bearer token, no session."""
+    return (client or Client()).post(
+        f"{BASE}/bookings",
+        body,
+        content_type="application/json",
+        headers={"Authorization": f"Bearer {key}"},
+    )
+
+
 def hold_body(office: Office, slot: Slot | None = None, **more: object) -> dict[str, Any]:
     return {"slot_id": (slot or office.slots[0]).pk, "service_id": office.service.pk, **more}
 
@@ -85,12 +95,7 @@ def test_a_taken_slot_is_a_409_with_the_nearest_free_slots(
     rival = CitizenFactory.create()
     _token, key = token_for(account(rival))
     post(signed_in, "/bookings", hold_body(office, confirm=True))
-    response = Client().post(
-        f"{BASE}/bookings",
-        hold_body(office),
-        content_type="application/json",
-        headers={"Authorization": f"Bearer {key}"},
-    )
+    response = bearer_post(key, hold_body(office))
     assert response.status_code == 409
     body = response.json()
     assert body["field"] == "slot_id"
@@ -189,12 +194,7 @@ def test_an_unknown_hold_is_a_404(signed_in: Client) -> None:
 
 def test_a_bearer_token_books_without_a_csrf_token(office: Office) -> None:
     _token, key = token_for(account(office.citizen))
-    response = Client(enforce_csrf_checks=True).post(
-        f"{BASE}/bookings",
-        hold_body(office),
-        content_type="application/json",
-        headers={"Authorization": f"Bearer {key}"},
-    )
+    response = bearer_post(key, hold_body(office), client=Client(enforce_csrf_checks=True))
     assert response.status_code == 201, response.json()
 
 
@@ -222,12 +222,7 @@ def test_a_lost_race_is_answered_without_a_log_line(
     rival = CitizenFactory.create()
     _token, key = token_for(account(rival))
     with caplog.at_level(logging.WARNING, logger="django.request"):
-        response = Client().post(
-            f"{BASE}/bookings",
-            hold_body(office),
-            content_type="application/json",
-            headers={"Authorization": f"Bearer {key}"},
-        )
+        response = bearer_post(key, hold_body(office))
     assert response.status_code == 409
     assert not [r for r in caplog.records if r.name == "django.request"]
 
@@ -249,12 +244,7 @@ def test_the_log_filter_keeps_server_errors_and_page_errors() -> None:
 def test_a_clerk_books_by_phone_for_a_citizen(office: Office) -> None:
     clerk = OfficialFactory.create(institution=office.resource.institution)
     _token, key = token_for(clerk.user)
-    response = Client().post(
-        f"{BASE}/bookings",
-        hold_body(office, citizen_id=office.citizen.pk, confirm=True),
-        content_type="application/json",
-        headers={"Authorization": f"Bearer {key}"},
-    )
+    response = bearer_post(key, hold_body(office, citizen_id=office.citizen.pk, confirm=True))
     assert response.status_code == 201, response.json()
     assert response.json()["citizen_id"] == office.citizen.pk
     visitor = Client()
@@ -265,11 +255,6 @@ def test_a_clerk_books_by_phone_for_a_citizen(office: Office) -> None:
 
 def test_a_clerk_of_another_office_cannot_book_for_a_citizen(office: Office) -> None:
     _token, key = token_for(OfficialFactory.create().user)
-    response = Client().post(
-        f"{BASE}/bookings",
-        hold_body(office, citizen_id=office.citizen.pk),
-        content_type="application/json",
-        headers={"Authorization": f"Bearer {key}"},
-    )
+    response = bearer_post(key, hold_body(office, citizen_id=office.citizen.pk))
     assert (response.status_code, response.json()["field"]) == (400, "citizen_id")
     assert not Booking.objects.exists()
