@@ -28,13 +28,3 @@ def test_the_query_benchmark_reports_figures_and_one_answer() -> None:
     assert figures["all_districts"] == 5
     assert figures["district_month_raw_s"] >= 0
     assert isinstance(figures["table_bytes"], int)
-
-
-def test_the_query_benchmark_runs_on_an_s3_table(s3_table: str) -> None:
-    figures = tiny("--table", s3_table)
-    assert figures["table"] == s3_table
-    assert figures["readings_written"] == 6000
-    assert figures["same_answer"] is True
-    assert figures["district_month_devices"] == 20
-    assert figures["all_districts"] == 5
-    assert "table_bytes" not in figures
