@@ -28,6 +28,7 @@ from gorod.portal.notifications import notify
 from gorod.scheduling import calendars, conf, selectors
 from gorod.scheduling.calendars import DayException, Span
 from gorod.scheduling.models import (
+    ACTIVE_STATUSES,
     Booking,
     Break,
     CalendarException,
@@ -242,12 +243,12 @@ _INSERT_UNDER_LIMIT = _INSERT.format(condition=f"({_ACTIVE_OF_CITIZEN}) < %s")
 
 # Why an insert did nothing: the citizen's active bookings for the service, and the live
 # (not expired) active bookings on the slot. Parameters: citizen, service, now, slot, now.
-_WHY_NOT_TEMPLATE = (
-    "SELECT ({active}), (SELECT COUNT(*) FROM scheduling_booking"
-    " WHERE slot_id = %s AND status IN ('pending', 'booked', 'arrived', 'fulfilled')"
+# Built from the module's own constants, no input.
+_WHY_NOT = (
+    f"SELECT ({_ACTIVE_OF_CITIZEN}), (SELECT COUNT(*) FROM scheduling_booking"  # noqa: S608
+    f" WHERE slot_id = %s AND status IN ({', '.join(repr(s) for s in ACTIVE_STATUSES)})"
     " AND NOT (status = 'pending' AND hold_expires_at <= %s))"
 )
-_WHY_NOT = _WHY_NOT_TEMPLATE.format(active=_ACTIVE_OF_CITIZEN)
 
 
 def _lock_citizen(citizen: Citizen) -> None:
