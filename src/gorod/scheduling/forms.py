@@ -1,6 +1,9 @@
-"""The booking pages' forms: choose a slot, confirm or cancel a booking."""
+"""The booking pages' forms: choose a slot, confirm or cancel a booking; the desk's: find
+the visitor, book for them, cancel for a reason."""
 
 from __future__ import annotations
+
+from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -17,3 +20,46 @@ class SlotChoiceForm(forms.Form):
 
 class CancelForm(forms.Form):
     reason = forms.CharField(label=_("reason (optional)"), max_length=200, required=False)
+
+
+class VisitorFindForm(forms.Form):
+    """The desk finds the visitor by SNILS, or by last name and date of birth."""
+
+    snils = forms.CharField(
+        label=_("SNILS"),
+        max_length=20,
+        required=False,
+        help_text=_("11 digits, for example 112-233-445 95."),
+        widget=forms.TextInput({"inputmode": "numeric", "autocomplete": "off"}),
+    )
+    last_name = forms.CharField(
+        label=_("Last name"),
+        max_length=100,
+        required=False,
+        widget=forms.TextInput({"autocomplete": "off"}),
+    )
+    birth_date = forms.DateField(
+        label=_("Date of birth"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if not self.errors and not data.get("snils") and not data.get("last_name"):
+            self.add_error("snils", _("Give the SNILS, or the last name and date of birth."))
+        return data
+
+
+class DeskBookForm(forms.Form):
+    slot_id = forms.IntegerField(label=_("time"), min_value=1, max_value=2**63 - 1)
+    service_id = forms.IntegerField(label=_("service"), min_value=1, max_value=2**63 - 1)
+
+
+class DeskCancelForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason"),
+        max_length=200,
+        help_text=_("The visitor is told it."),
+        widget=forms.TextInput({"autocomplete": "off"}),
+    )
