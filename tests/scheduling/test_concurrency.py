@@ -89,3 +89,37 @@ def test_one_citizens_parallel_requests_stop_at_the_limit() -> None:
     outcomes = race([(slot, citizen) for slot in slots])
     assert sorted(outcomes) == ["service_id"] * (RIVALS - 2) + ["won", "won"]
     assert Booking.objects.filter(citizen=citizen, status__in=ACTIVE_STATUSES).count() == 2
+
+
+def test_parallel_requests_for_the_first_available_time_all_get_different_slots() -> None:
+    """FOR UPDATE SKIP LOCKED: each request takes the earliest slot nobody else holds, so
+    none loses a race, and together they take exactly the earliest slots."""
+    service = ServiceFactory.create()
+    slots = slots_for(counter(service=service))
+    citizens = [CitizenFactory.create() for _ in range(RIVALS)]
+    barrier = threading.Barrier(RIVALS)
+    outcomes: list[int | str] = []
+
+    def attempt(citizen: Citizen) -> None:
+        try:
+            barrier.wait()
+            booking = services.booking_earliest(
+                service=service,
+                institution=slots[0].resource.institution,
+                citizen=citizen,
+                by_user=account(citizen),
+                confirm=True,
+            )
+            outcomes.append(booking.slot_id)
+        except (Conflict, ApplicationError) as refused:
+            outcomes.append(type(refused).__name__)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=attempt, args=(citizen,)) for citizen in citizens]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes, key=str) == sorted((slot.pk for slot in slots[:RIVALS]), key=str)
+    assert Booking.objects.filter(status__in=ACTIVE_STATUSES).count() == RIVALS

@@ -4,41 +4,52 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import Q
+from django.db import connection
 from django.http import HttpRequest
 from django.utils import timezone
 from ninja.errors import AuthenticationError
 from ninja.security import HttpBearer
 
 from gorod.people.models import ApiToken, User
+from gorod.rows import Columns
 
 # How stale a token's ``last_used_at`` may get: it tells the owner roughly when the token
 # was last used, so it is written at most once a minute, not on every request.
 LAST_USED_RESOLUTION = dt.timedelta(minutes=1)
 
 
+_TOKEN = Columns(ApiToken, "t", ["last_used_at"])
+_USER = Columns(User, "u")
+# Every API request by token runs this, so it is written out once rather than compiled
+# by the ORM each time (that took a fifth of a booking's CPU).
+_TOKEN_SQL = (
+    f"SELECT {_TOKEN.sql()}, {_USER.sql()} FROM people_apitoken t"  # noqa: S608 - our columns
+    " JOIN people_user u ON u.id = t.user_id"
+    " WHERE t.key_hash = %s AND t.revoked_at IS NULL AND u.is_active"
+)
+
+
 class TokenAuth(HttpBearer):
     def authenticate(self, request: HttpRequest, token: str) -> User | None:
-        found = (
-            ApiToken.objects.select_related("user")
-            .filter(
-                key_hash=ApiToken.hash_key(token), revoked_at__isnull=True, user__is_active=True
-            )
-            .order_by()[:1]
-        )
-        token_row = next(iter(found), None)
-        if token_row is None:
+        with connection.cursor() as cursor:
+            cursor.execute(_TOKEN_SQL, [ApiToken.hash_key(token)])
+            row = cursor.fetchone()
+        if row is None:
             return None
+        token_row, user = _TOKEN.build(row), _USER.build(row, len(_TOKEN))
         now = timezone.now()
         last_used = token_row.last_used_at
         if last_used is None or now - last_used >= LAST_USED_RESOLUTION:
             # Conditional, so parallel requests of one token write it once.
-            ApiToken.objects.filter(
-                Q(last_used_at__isnull=True) | Q(last_used_at__lte=now - LAST_USED_RESOLUTION),
-                pk=token_row.pk,
-            ).update(last_used_at=now)
-        request.user = token_row.user
-        return token_row.user
+            adapt = connection.ops.adapt_datetimefield_value
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "UPDATE people_apitoken SET last_used_at = %s WHERE id = %s"
+                    " AND (last_used_at IS NULL OR last_used_at <= %s)",
+                    [adapt(now), token_row.pk, adapt(now - LAST_USED_RESOLUTION)],
+                )
+        request.user = user
+        return user
 
 
 def request_user(request: HttpRequest) -> User:

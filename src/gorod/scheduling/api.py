@@ -3,6 +3,7 @@
 A booking is held (``POST /bookings``) and then confirmed, or booked at once with
 ``"confirm": true``. A slot someone else has just taken is a 409 whose ``extra.nearest``
 lists the nearest free slots of the same service at the same place.
+``POST /bookings/earliest`` takes the first available time instead of a chosen slot.
 """
 
 # No ``from __future__ import annotations``: Ninja's pagination reads the parameters'
@@ -80,6 +81,20 @@ class HoldIn(Schema):
     confirm: bool = Field(False, description="book at once instead of holding")
 
 
+class EarliestIn(Schema):
+    service_id: Key
+    institution_id: Key
+    after: dt.datetime | None = Field(
+        None, description="the earliest start wanted (now when left out); with a time zone"
+    )
+    citizen_id: Key | None = Field(
+        None,
+        description="a child in your care (any citizen for a clerk at their office's desk); "
+        "yourself when left out",
+    )
+    confirm: bool = Field(False, description="book at once instead of holding")
+
+
 class CancelIn(Schema):
     reason: str = Field("", max_length=200)
 
@@ -146,6 +161,29 @@ def slots(
 def bookings(request: HttpRequest, current: bool = True) -> QuerySet[Booking]:
     """Your bookings and your children's: coming ones, or (``current=false``) the history."""
     return selectors.bookings_of(user=request_user(request), current=current)
+
+
+# Before /bookings/{booking_id}: the first route whose path matches is the one Django tries.
+@router.post("/bookings/earliest", response={201: BookingOut, **errors(400, 401, 404, 409, 422)})
+def booking_earliest(request: HttpRequest, payload: EarliestIn) -> Status[Booking]:
+    """Hold (or book at once) the earliest free slot for a service at an institution: the
+    first available time. Parallel requests get different slots; a 409 means none is free."""
+    user = request_user(request)
+    if payload.after is not None and payload.after.tzinfo is None:
+        raise ApplicationError(_("Give the time with its time zone."), field="after")
+    service = selectors.service_get(service_id=payload.service_id)
+    institution = selectors.institution_get(institution_id=payload.institution_id)
+    desk = payload.citizen_id is not None and services.books_for_anyone_at(user, institution.pk)
+    citizen = selectors.citizen_for(user=user, citizen_id=payload.citizen_id, desk=desk)
+    booking = services.booking_earliest(
+        service=service,
+        institution=institution,
+        citizen=citizen,
+        by_user=user,
+        after=payload.after,
+        confirm=payload.confirm,
+    )
+    return Status(201, booking)
 
 
 @router.get("/bookings/{booking_id}", response={200: BookingOut, **errors(401, 404, 422)})

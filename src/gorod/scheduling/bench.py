@@ -5,11 +5,19 @@ makes a fresh database, migrates it, fills it (one office, a counter per service
 slots, citizens with API tokens; not timed), starts gunicorn on a free port (gthread
 workers, as docs/scheduling.md tells operators to run it), and lets
 ``--clients`` clients book at once. Each client picks, at random, one of the earliest
-``--window`` slots not yet known to be taken and books it at once
-(``POST /api/v1/scheduling/bookings`` with ``confirm``) for one of its citizens, so the
-clients keep colliding on the same slots. A 201 is a booking, a 409 a slot lost to
-another client. After the run a query counts the slots with more than one active booking
-(must be 0) and checks that the active bookings are exactly the 201s.
+``--window`` slots not yet known to be taken and books it at once for one of its
+citizens, so the clients keep colliding on the same slots. Two ways of asking, one run
+each (``--modes``):
+
+- ``chosen``: ``POST /api/v1/scheduling/bookings`` with that slot and ``confirm``, as a
+  visitor who picked a time; a 201 is a booking, a 409 a slot lost to another client.
+- ``earliest``: ``POST /api/v1/scheduling/bookings/earliest`` for that slot's service at
+  the office, as a visitor who takes the first available time; the server gives parallel
+  requests different slots, so there are no lost races (a 409 means the service has no
+  free time left).
+
+After each run a query counts the slots with more than one active booking (must be 0)
+and checks that the active bookings are exactly the 201s.
 """
 
 from __future__ import annotations
@@ -35,6 +43,8 @@ from pathlib import Path
 from typing import Any
 
 BOOKINGS_PATH = "/api/v1/scheduling/bookings"
+EARLIEST_PATH = "/api/v1/scheduling/bookings/earliest"
+MODES = ("chosen", "earliest")
 WARM_UP_PATH = "/api/v1/scheduling/services"
 LIMIT_PER_SERVICE = 2  # the default of GOROD_SCHEDULING_ACTIVE_PER_SERVICE
 DOUBLE_BOOKED_SQL = (
@@ -64,6 +74,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default="auto",
         help="postgresql,sqlite (auto: PostgreSQL when DATABASE_URL names it, and SQLite)",
     )
+    parser.add_argument(
+        "--modes",
+        default="chosen,earliest",
+        help="chosen (a picked slot), earliest (the first available time), or both",
+    )
     parser.add_argument("--seed", type=int, default=2026)
 
 
@@ -71,6 +86,9 @@ def run(**options: Any) -> dict[str, Any]:
     for name in ("clients", "services", "days", "citizens", "window", "workers", "threads"):
         if options[name] < 1:
             raise ValueError(f"--{name} must be at least 1")
+    modes = [part.strip() for part in options["modes"].split(",") if part.strip()]
+    if not modes or set(modes) - set(MODES):
+        raise ValueError("--modes takes chosen and/or earliest")
     figures: dict[str, Any] = {
         "clients": options["clients"],
         "server": f"gunicorn {options['workers']} workers x {options['threads']} threads (gthread)",
@@ -78,8 +96,9 @@ def run(**options: Any) -> dict[str, Any]:
         "load_average_before": round(os.getloadavg()[0], 2),
     }
     for database in _databases(options["databases"]):
-        with _fresh_database(database) as env:
-            figures[database] = _bench_one(env, database, options)
+        for mode in modes:
+            with _fresh_database(database) as env:
+                figures.setdefault(database, {})[mode] = _bench_one(env, database, mode, options)
     figures["load_average_after"] = round(os.getloadavg()[0], 2)
     return figures
 
@@ -199,7 +218,9 @@ def _wait_until_up(port: int, process: subprocess.Popen[bytes], log_path: Path) 
     raise RuntimeError("gunicorn did not start within 60 s")
 
 
-def _bench_one(env: dict[str, str], database: str, options: dict[str, Any]) -> dict[str, Any]:
+def _bench_one(
+    env: dict[str, str], database: str, mode: str, options: dict[str, Any]
+) -> dict[str, Any]:
     _child(env, "-m", "gorod.cli", "migrate", "--no-input", "--skip-checks")
     made = json.loads(
         _child(
@@ -220,6 +241,8 @@ def _bench_one(env: dict[str, str], database: str, options: dict[str, Any]) -> d
                 port,
                 tokens=made["tokens"],
                 slots=[tuple(s) for s in made["slots"]],
+                institution=made["institution"],
+                mode=mode,
                 options=options,
             )
         )
@@ -231,7 +254,8 @@ def _bench_one(env: dict[str, str], database: str, options: dict[str, Any]) -> d
         "bookings": stats.booked,
         "bookings_per_second": round(stats.booked / seconds, 1) if seconds else 0.0,
         "requests_per_second": round(stats.requests / seconds, 1) if seconds else 0.0,
-        "lost_races_409": stats.lost,
+        # A 409: a slot lost to another client, or (earliest) a service with no free time.
+        ("lost_races_409" if mode == "chosen" else "fully_booked_409"): stats.lost,
         "refused_by_limit": stats.limited,
         "other_statuses": dict(stats.other),
         "server_cpu_ms_per_request": round(cpu * 1000 / stats.requests, 1)
@@ -310,7 +334,9 @@ class Connection:
         self.reader: asyncio.StreamReader | None = None
         self.writer: asyncio.StreamWriter | None = None
 
-    async def request(self, method: str, path: str, token: str = "", body: bytes = b"") -> int:
+    async def request(
+        self, method: str, path: str, token: str = "", body: bytes = b""
+    ) -> tuple[int, bytes]:
         for attempt in range(2):
             if self.writer is None:
                 self.reader, self.writer = await asyncio.open_connection("127.0.0.1", self.port)
@@ -322,7 +348,7 @@ class Connection:
                     raise
         raise AssertionError("unreachable")
 
-    async def _exchange(self, method: str, path: str, token: str, body: bytes) -> int:
+    async def _exchange(self, method: str, path: str, token: str, body: bytes) -> tuple[int, bytes]:
         if self.reader is None or self.writer is None:
             raise ConnectionError("not connected")
         auth = f"Authorization: Bearer {token}\r\n" if token else ""
@@ -344,10 +370,10 @@ class Connection:
                 length = int(value)
             elif name == b"connection" and value.strip().lower() == b"close":
                 closing = True
-        await self.reader.readexactly(length)
+        answer = await self.reader.readexactly(length)
         if closing:
             self.close()
-        return status
+        return status, answer
 
     def close(self) -> None:
         if self.writer is not None:
@@ -386,7 +412,13 @@ def _cpu_seconds(pid: int) -> float:
 
 
 async def _contend(
-    port: int, *, tokens: list[str], slots: list[tuple[int, int]], options: dict[str, Any]
+    port: int,
+    *,
+    tokens: list[str],
+    slots: list[tuple[int, int]],
+    institution: int,
+    mode: str,
+    options: dict[str, Any],
 ) -> Stats:
     board, stats = Board(slots), Stats()
     clients, per_client = options["clients"], options["citizens"]
@@ -406,17 +438,23 @@ async def _contend(
                 )
                 if who is None:  # this client's citizens are all at the limit for it
                     return
-                body = json.dumps(
-                    {"slot_id": slot_id, "service_id": service_id, "confirm": True}
-                ).encode()
+                if mode == "earliest":
+                    path = EARLIEST_PATH
+                    asked = {"service_id": service_id, "institution_id": institution}
+                else:
+                    path, asked = BOOKINGS_PATH, {"slot_id": slot_id, "service_id": service_id}
+                body = json.dumps({**asked, "confirm": True}).encode()
                 began = time.perf_counter()
-                status = await connection.request("POST", BOOKINGS_PATH, mine[who], body)
+                status, answer = await connection.request("POST", path, mine[who], body)
                 stats.latencies.append(time.perf_counter() - began)
                 stats.requests += 1
                 if status == 201:
                     stats.booked += 1
                     held[who, service_id] += 1
-                    board.taken.add(slot_id)
+                    board.taken.add(json.loads(answer)["slot"]["id"])
+                elif status == 409 and mode == "earliest":  # the service is fully booked
+                    stats.lost += 1
+                    board.taken.update(slot for slot, service in slots if service == service_id)
                 elif status == 409:
                     stats.lost += 1
                     board.taken.add(slot_id)

@@ -3,7 +3,8 @@
 Run as ``python -m gorod.scheduling.benchdata --services N --days D --citizens C --seed S``
 with ``DATABASE_URL`` (or ``SQLITE_PATH``) naming that database: it creates one office
 with a counter per service, their slots, and citizens with API tokens, and prints
-``{"tokens": [...], "slots": [[slot_id, service_id], ...]}`` (slots earliest first) as JSON.
+``{"tokens": [...], "slots": [[slot_id, service_id], ...], "institution": id}`` (slots
+earliest first) as JSON.
 """
 
 from __future__ import annotations
@@ -71,7 +72,7 @@ def build(*, services: int, days: int, citizens: int, seed: int) -> dict[str, An
     )
     slots = list(Slot.objects.order_by("start", "pk").values_list("pk", "service_id"))
     _analyze()
-    return {"tokens": tokens, "slots": slots}
+    return {"tokens": tokens, "slots": slots, "institution": office.pk}
 
 
 def _analyze() -> None:

@@ -6,6 +6,7 @@ import datetime as dt
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.db import connection
 from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import TruncDate
 from django.utils import timezone
@@ -15,7 +16,8 @@ from gorod.errors import ApplicationError, NotFound
 from gorod.people.models import Citizen, User
 from gorod.people.scope import citizens_acted_for, restrict
 from gorod.places.models import Institution
-from gorod.scheduling.models import ACTIVE_STATUSES, Booking, Service, Slot
+from gorod.rows import Columns, datetime_value
+from gorod.scheduling.models import ACTIVE_STATUSES, Booking, Resource, Service, Slot
 
 
 def services_offered(*, institution: Institution | None = None) -> QuerySet[Service]:
@@ -64,29 +66,59 @@ def slots_free(
     return slots.select_related("resource", "resource__institution").order_by("start", "pk")
 
 
+# Slots ``s`` of resources ``r`` free for a service at an institution: the ORM's
+# ``slots_free`` written out for the booking paths. Parameters: institution, service, service.
+_FREE_FOR_SERVICE = (
+    "r.institution_id = %s AND r.is_active AND s.status = 'free'"
+    " AND (s.service_id = %s OR (s.service_id IS NULL AND EXISTS (SELECT 1 FROM"
+    " scheduling_resource_services m WHERE m.resource_id = r.id AND m.service_id = %s)))"
+)
+# Those other than one slot, from a time on: a lost race asks for them on every 409.
+# Parameters: institution, service, service, slot, now.
+_FREE_HERE = (
+    "SELECT s.id, s.start, s.{end}, r.name, r.institution_id FROM scheduling_slot s"  # noqa: S608
+    f" JOIN scheduling_resource r ON r.id = s.resource_id WHERE {_FREE_FOR_SERVICE}"
+    " AND s.id <> %s AND s.start > %s"
+)
+_NEAREST_SQL = (
+    "SELECT * FROM ({free} AND s.start >= %s ORDER BY s.start, s.id LIMIT %s) later"
+    " UNION ALL"
+    " SELECT * FROM ({free} AND s.start < %s ORDER BY s.start DESC, s.id DESC LIMIT %s) earlier"
+)
+
+
 def slots_nearest(*, slot: Slot, service: Service, count: int = 5) -> list[dict[str, Any]]:
     """The free slots for ``service`` at the same institution closest in time to ``slot``,
     earliest first, as plain rows (id, start, end, resource, institution_id): a lost race
     answers with them, so they are read without building models."""
-    free = (
-        slots_free(service=service)
-        .filter(resource__institution_id=slot.resource.institution_id)
-        .exclude(pk=slot.pk)
-        .select_related(None)
-        .values_list("pk", "start", "end", "resource__name", "resource__institution_id")
+    ops = connection.ops
+    free = _FREE_HERE.format(end=ops.quote_name("end"))
+    side = [slot.resource.institution_id, service.pk, service.pk, slot.pk]
+    now, start = (
+        ops.adapt_datetimefield_value(timezone.now()),
+        ops.adapt_datetimefield_value(slot.start),
     )
-    later = list(free.filter(start__gte=slot.start)[:count])
-    earlier = list(free.filter(start__lt=slot.start).order_by("-start", "-pk")[:count])
-    nearest = sorted(earlier + later, key=lambda row: abs(row[1] - slot.start))[:count]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _NEAREST_SQL.format(free=free),
+            [*side, now, start, count, *side, now, start, count],
+        )
+        rows = cursor.fetchall()
+    found = [
+        (pk, datetime_value(begin), datetime_value(end), name, place)
+        for pk, begin, end, name, place in rows
+    ]
+    # Nearest first; of two as near, the earlier.
+    nearest = sorted(found, key=lambda row: (abs(row[1] - slot.start), row[1]))[:count]
     return [
         {
             "id": pk,
-            "start": start.isoformat(),
+            "start": begin.isoformat(),
             "end": end.isoformat(),
             "resource": resource,
             "institution_id": institution_id,
         }
-        for pk, start, end, resource, institution_id in sorted(nearest, key=lambda row: row[1])
+        for pk, begin, end, resource, institution_id in sorted(nearest, key=lambda row: row[1])
     ]
 
 
@@ -121,46 +153,102 @@ def slots_taken(*, slot_ids: list[int]) -> set[int]:
     )
 
 
+def _active(columns: Columns[Any], table: str, pk: int) -> Any:
+    """One active row by key, built from hand-written SQL (booking asks on every request)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {columns.sql()} FROM {table} {columns.alias}"  # noqa: S608 - ours
+            f" WHERE {columns.alias}.id = %s AND {columns.alias}.is_active",
+            [pk],
+        )
+        row = cursor.fetchone()
+    return columns.build(row) if row is not None else None
+
+
+_SERVICE = Columns(Service, "v")
+_PLACE = Columns(Institution, "i")
+
+
 def service_get(*, service_id: int) -> Service:
-    service = Service.objects.filter(pk=service_id, is_active=True).first()
+    service: Service | None = _active(_SERVICE, "scheduling_service", service_id)
     if service is None:
         raise NotFound(_("No such service."), field="service_id")
     return service
 
 
 def institution_get(*, institution_id: int) -> Institution:
-    institution = Institution.objects.filter(pk=institution_id, is_active=True).first()
+    institution: Institution | None = _active(_PLACE, "places_institution", institution_id)
     if institution is None:
         raise NotFound(_("No such institution."), field="institution_id")
     return institution
 
 
+_SLOT = Columns(Slot, "s", ["start", "end", "status", "service_id", "resource_id"])
+_RESOURCE = Columns(Resource, "r", ["name", "is_active", "institution_id"])
+_INSTITUTION = Columns(Institution, "i", ["name", "address"])
+_OWN_SERVICE = Columns(Service, "v", ["name", "is_active"])
+# A booking reads its slot with this: written out once, as the ORM would compile it anew
+# on every request.
+_SLOT_SQL = (
+    f"SELECT {_SLOT.sql()}, {_RESOURCE.sql()}, {_INSTITUTION.sql()}, {_OWN_SERVICE.sql()}"  # noqa: S608
+    " FROM scheduling_slot s JOIN scheduling_resource r ON r.id = s.resource_id"
+    " JOIN places_institution i ON i.id = r.institution_id"
+    " LEFT JOIN scheduling_service v ON v.id = s.service_id WHERE s.id = %s"
+)
+
+
 def slot_and_service_get(*, slot_id: int, service_id: int) -> tuple[Slot, Service]:
     """The slot and the service asked for; one query when the slot is the service's own.
     Only what booking it needs is read: the checks and the answer's names and address."""
-    found = (
-        Slot.objects.select_related("resource", "resource__institution", "service")
-        .only(
-            "start",
-            "end",
-            "status",
-            "resource__name",
-            "resource__is_active",
-            "resource__institution__name",
-            "resource__institution__address",
-            "service__name",
-            "service__is_active",
-        )
-        .filter(pk=slot_id)
-        .order_by()
-        .first()
-    )
-    if found is None:
+    with connection.cursor() as cursor:
+        cursor.execute(_SLOT_SQL, [slot_id])
+        row = cursor.fetchone()
+    if row is None:
         raise NotFound(_("No such slot."), field="slot_id")
-    own = found.service
+    found = _SLOT.build(row)
+    at = len(_SLOT)
+    found.resource = _RESOURCE.build(row, at)
+    at += len(_RESOURCE)
+    found.resource.institution = _INSTITUTION.build(row, at)
+    at += len(_INSTITUTION)
+    own = _OWN_SERVICE.build(row, at) if row[at] is not None else None
+    found.service = own
     if own is not None and own.pk == service_id and own.is_active:
         return found, own
     return found, service_get(service_id=service_id)
+
+
+# The earliest free slot for a service at an institution after a time, with the columns a
+# booking's answer needs. Parameters: institution, service, service, after.
+_EARLIEST_SQL = (
+    f"SELECT {_SLOT.sql()}, {_RESOURCE.sql()}, {_INSTITUTION.sql()}"  # noqa: S608 - our columns
+    " FROM scheduling_slot s JOIN scheduling_resource r ON r.id = s.resource_id"
+    f" JOIN places_institution i ON i.id = r.institution_id WHERE {_FREE_FOR_SERVICE}"
+    " AND s.start > %s ORDER BY s.start, s.id LIMIT 1"
+)
+
+
+def slot_earliest_free(
+    *, service: Service, institution: Institution, after: dt.datetime, lock: bool = False
+) -> Slot | None:
+    """The earliest free slot for ``service`` at ``institution`` starting after ``after``.
+    With ``lock`` (in a transaction), the slot's row is locked and slots other transactions
+    have locked are skipped, so parallel callers get different slots (PostgreSQL; SQLite
+    has one writer at a time and needs no lock)."""
+    sql = _EARLIEST_SQL
+    if lock and connection.features.has_select_for_update_skip_locked:
+        sql += " FOR UPDATE OF s SKIP LOCKED"
+    params = [institution.pk, service.pk, service.pk]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, connection.ops.adapt_datetimefield_value(after)])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    found = _SLOT.build(row)
+    found.resource = _RESOURCE.build(row, len(_SLOT))
+    found.resource.institution = _INSTITUTION.build(row, len(_SLOT) + len(_RESOURCE))
+    found.service = service if found.service_id == service.pk else None
+    return found
 
 
 def slot_get(*, slot_id: int) -> Slot:
@@ -179,11 +267,18 @@ def booking_get(*, user: AbstractBaseUser | AnonymousUser, booking_id: int) -> B
     return found
 
 
+_CITIZEN = Columns(Citizen, "c")
+_OWN_CITIZEN_SQL = f"SELECT {_CITIZEN.sql()} FROM people_citizen c WHERE c.user_id = %s"  # noqa: S608
+
+
 def citizen_for(*, user: User, citizen_id: int | None, desk: bool = False) -> Citizen:
     """The citizen to book for: the user's own record, or a child in their care; with
     ``desk`` (an official booking at their institution's desk), any citizen by id."""
     if citizen_id is None:
-        citizen = Citizen.objects.filter(user=user).order_by().first()
+        with connection.cursor() as cursor:
+            cursor.execute(_OWN_CITIZEN_SQL, [user.pk])
+            row = cursor.fetchone()
+        citizen = _CITIZEN.build(row) if row is not None else None
     else:
         candidates = Citizen.objects.all() if desk else citizens_acted_for(user)
         citizen = candidates.filter(pk=citizen_id).first()

@@ -165,14 +165,14 @@ def books_for_anyone_at(by_user: User, institution_id: int) -> bool:
     )
 
 
-def _acting_for(by_user: User, citizen: Citizen, slot: Slot) -> None:
+def _acting_for(by_user: User, citizen: Citizen, institution_id: int) -> None:
     """Refuse unless ``by_user`` is the citizen, a guardian of the citizen, or an official
-    booking at the desk of the slot's institution."""
+    booking at the desk of the institution."""
     if citizen.user_id == by_user.pk:
         return
     if citizens_acted_for(by_user).filter(pk=citizen.pk).exists():
         return
-    if not books_for_anyone_at(by_user, slot.resource.institution_id):
+    if not books_for_anyone_at(by_user, institution_id):
         raise ApplicationError(
             _("You can book only for yourself or a child in your care."), field="citizen_id"
         )
@@ -252,8 +252,11 @@ _WHY_NOT = (
 
 
 def _lock_citizen(citizen: Citizen) -> None:
-    """Lock the citizen's row: one family's parallel requests pass the limit one by one."""
-    list(Citizen.objects.select_for_update().filter(pk=citizen.pk).values_list("pk"))
+    """Lock the citizen's row: one family's parallel requests pass the limit one by one
+    (SQLite has one writer at a time anyway)."""
+    if connection.features.has_select_for_update:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT id FROM people_citizen WHERE id = %s FOR UPDATE", [citizen.pk])
 
 
 def _insert(
@@ -266,9 +269,10 @@ def _insert(
     now: dt.datetime,
     limit: int | None = None,
     rescheduled_from: Booking | None = None,
-) -> Booking:
-    """Insert the booking: the unique index decides the race for the slot. With ``limit``,
-    the citizen must have fewer active bookings for the service (lock them first)."""
+) -> Booking | None:
+    """Insert the booking: the unique index decides the race for the slot; None when a live
+    booking holds the slot. With ``limit``, the citizen must have fewer active bookings for
+    the service (lock them first)."""
     adapt = connection.ops.adapt_datetimefield_value
     expires = now + conf.hold_time()
     for _attempt in range(_CODE_ATTEMPTS):
@@ -294,7 +298,11 @@ def _insert(
                 cursor.execute(_WHY_NOT, [citizen.pk, service.pk, adapt(now), slot.pk, adapt(now)])
                 mine, live = cursor.fetchone()
         if row is not None:
-            Slot.objects.filter(pk=slot.pk).update(status=Slot.Status.BUSY)
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "UPDATE scheduling_slot SET status = %s WHERE id = %s",
+                    [Slot.Status.BUSY, slot.pk],
+                )
             stored = {
                 "id": row[0],
                 "slot_id": slot.pk,
@@ -319,7 +327,7 @@ def _insert(
         if limit is not None and mine >= limit:
             raise _limit_error(count=mine, limit=limit)
         if live:
-            raise _taken(slot, service)
+            return None
         # Nothing live stands in the way: an expired hold the tick has not cleared yet
         # (cancel it and try again), or a check-in code collided (draw another).
         _expire_stale_hold(slot, now)
@@ -339,11 +347,11 @@ def booking_hold(
     """Hold ``slot`` for ``citizen`` until the hold expires (or book it at once with
     ``confirm``). Raises ``Conflict`` with the nearest free slots when it is taken."""
     now = now or timezone.now()
-    _acting_for(by_user, citizen, slot)
+    _acting_for(by_user, citizen, slot.resource.institution_id)
     _slot_checks(slot=slot, service=service, now=now)
     _lock_citizen(citizen)
     status = Booking.Status.BOOKED if confirm else Booking.Status.PENDING
-    return _insert(
+    booking = _insert(
         slot=slot,
         citizen=citizen,
         service=service,
@@ -352,6 +360,60 @@ def booking_hold(
         now=now,
         limit=conf.active_per_service(),
     )
+    if booking is None:
+        raise _taken(slot, service)
+    return booking
+
+
+# A free slot whose status went stale under a live booking is marked busy and passed over;
+# this many in a row and the request gives up (a sign of a bug, not of contention).
+_EARLIEST_ATTEMPTS = 5
+
+
+@transaction.atomic
+def booking_earliest(
+    *,
+    service: Service,
+    institution: Institution,
+    citizen: Citizen,
+    by_user: User,
+    after: dt.datetime | None = None,
+    confirm: bool = False,
+    now: dt.datetime | None = None,
+) -> Booking:
+    """Hold (or with ``confirm`` book) the earliest free slot for ``service`` at
+    ``institution`` starting after ``after`` (now when left out): the "first available
+    time" a visitor asks for. Parallel requests are given different slots: each locks its
+    candidate and skips those others hold (PostgreSQL; SQLite has one writer at a time), so
+    none loses a race. Raises ``Conflict`` when no slot is free."""
+    now = now or timezone.now()
+    _acting_for(by_user, citizen, institution.pk)
+    if not service.is_active:
+        raise ApplicationError(_("This service is not on offer."), field="service_id")
+    _lock_citizen(citizen)
+    status = Booking.Status.BOOKED if confirm else Booking.Status.PENDING
+    start = max(after, now) if after is not None else now
+    for _attempt in range(_EARLIEST_ATTEMPTS):
+        slot = selectors.slot_earliest_free(
+            service=service, institution=institution, after=start, lock=True
+        )
+        if slot is None:
+            raise Conflict(
+                _("There is no free time for this service here."), field="institution_id"
+            )
+        booking = _insert(
+            slot=slot,
+            citizen=citizen,
+            service=service,
+            by_user=by_user,
+            status=status,
+            now=now,
+            limit=conf.active_per_service(),
+        )
+        if booking is not None:
+            return booking
+        Slot.objects.filter(pk=slot.pk).update(status=Slot.Status.BUSY)
+    raise Conflict(_("Could not find a free slot; please try again."), field="institution_id")
 
 
 def _locked(booking: Booking) -> Booking:
@@ -421,6 +483,8 @@ def booking_reschedule(
         now=now,
         rescheduled_from=old,
     )
+    if new is None:
+        raise _taken(new_slot, service)
     _release(old, status=Booking.Status.CANCELLED, reason="rescheduled")
     return new
 
