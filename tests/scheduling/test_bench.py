@@ -6,7 +6,7 @@ import os
 
 import pytest
 
-from gorod.scheduling.bench import Board, Stats, _cpu_seconds, _databases
+from gorod.scheduling.bench import Board, Stats, _cpu_seconds, _databases, run
 
 
 def test_the_window_skips_taken_slots_in_order() -> None:
@@ -32,3 +32,10 @@ def test_postgresql_without_a_database_url_is_refused(monkeypatch: pytest.Monkey
 
 def test_cpu_time_is_read_for_a_process_and_its_children() -> None:
     assert _cpu_seconds(os.getpid()) > 0
+
+
+@pytest.mark.parametrize("modes", ["", "chosen,fastest", " , "])
+def test_an_unknown_way_of_asking_is_refused(modes: str) -> None:
+    options = dict.fromkeys(("clients", "services", "days", "citizens", "window", "workers"), 1)
+    with pytest.raises(ValueError, match="--modes"):
+        run(**options, threads=1, modes=modes, databases="sqlite")
