@@ -7,7 +7,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from gorod.errors import ApplicationError, Conflict, NotFound
-from gorod.people.models import Role
+from gorod.people.models import Citizen, Role
 from gorod.portal.models import Notification
 from gorod.scheduling import services
 from gorod.scheduling.models import Booking, CalendarException, Slot
@@ -220,6 +220,45 @@ def test_check_in_on_the_day_marks_arrival_then_the_visit_is_fulfilled(office: O
     arrived = services.booking_check_in(code=booking.code.lower(), now=morning)
     assert arrived.status == Booking.Status.ARRIVED
     assert services.booking_fulfil(booking=arrived).status == Booking.Status.FULFILLED
+
+
+def _arrived(office: Office, slot: Slot, citizen: Citizen | None = None) -> Booking:
+    who = citizen or CitizenFactory.create()
+    booking = services.booking_hold(
+        slot=slot, citizen=who, service=office.service, by_user=account(who), confirm=True
+    )
+    return services.booking_check_in(code=booking.code, now=slot.start - dt.timedelta(hours=1))
+
+
+def test_an_arrived_visitor_not_at_the_counter_is_a_no_show_once(office: Office) -> None:
+    arrived = _arrived(office, office.slots[0])
+    booked = hold(office, slot=office.slots[1], confirm=True)
+    now = office.slots[0].start
+    assert services.booking_arrived_no_show(booking_id=arrived.pk, now=now)
+    assert not services.booking_arrived_no_show(booking_id=arrived.pk, now=now)
+    assert not services.booking_arrived_no_show(booking_id=booked.pk, now=now)
+    statuses = dict(Booking.objects.values_list("pk", "status"))
+    assert statuses == {arrived.pk: Booking.Status.NOSHOW, booked.pk: Booking.Status.BOOKED}
+    assert Slot.objects.get(pk=office.slots[0].pk).status == Slot.Status.BUSY
+
+
+def test_arrived_visitors_not_served_are_cancelled_and_future_slots_freed(
+    office: Office,
+) -> None:
+    early, late = _arrived(office, office.slots[0]), _arrived(office, office.slots[4])
+    booked = hold(office, slot=office.slots[2], confirm=True)
+    now = office.slots[2].start  # the first slot's time has come, the fifth's has not
+    changed = services.bookings_arrived_cancel(
+        booking_ids=[early.pk, late.pk, booked.pk], reason="left the queue", now=now
+    )
+    assert changed == 2
+    rows = {b.pk: (b.status, b.cancelled_reason, b.slot.status) for b in Booking.objects.all()}
+    assert rows == {
+        early.pk: (Booking.Status.CANCELLED, "left the queue", Slot.Status.BUSY),
+        late.pk: (Booking.Status.CANCELLED, "left the queue", Slot.Status.FREE),
+        booked.pk: (Booking.Status.BOOKED, "", Slot.Status.BUSY),
+    }
+    assert services.bookings_arrived_cancel(booking_ids=[], reason="x", now=now) == 0
 
 
 def test_check_in_on_another_day_is_refused(office: Office) -> None:

@@ -24,8 +24,7 @@ from gorod.portal.notifications import notify
 from gorod.queues import conf, selectors
 from gorod.queues.calling import call_order
 from gorod.queues.models import Counter, QueueService, Shift, Ticket, TicketEvent
-from gorod.scheduling.models import Booking, Slot
-from gorod.scheduling.services import booking_check_in, booking_fulfil
+from gorod.scheduling import services as scheduling
 
 COUNTER_ROLES = (Role.REGISTRY_CLERK, Role.OFFICE_HEAD)
 NUMBER_ATTEMPTS = 5
@@ -130,7 +129,7 @@ def ticket_check_in(
     now = now or timezone.now()
     _open_check(office, now)
     _priority_check(priority)
-    booking = booking_check_in(code=code, institution=office, now=now)
+    booking = scheduling.booking_check_in(code=code, institution=office, now=now)
     service = (
         selectors.services_of(office=office).filter(booking_service=booking.service_id).first()
     )
@@ -162,7 +161,9 @@ def ticket_cancel(*, ticket: Ticket, now: dt.datetime | None = None) -> Ticket:
     ticket.refresh_from_db()
     _event(ticket, TicketEvent.Action.CANCELLED, at=now)
     if ticket.booking_id is not None:
-        _bookings_cancel([ticket.booking_id], reason=LEFT_THE_QUEUE, now=now)
+        scheduling.bookings_arrived_cancel(
+            booking_ids=[ticket.booking_id], reason=LEFT_THE_QUEUE, now=now
+        )
     return ticket
 
 
@@ -185,28 +186,8 @@ def tickets_close(*, before: dt.date, now: dt.datetime | None = None) -> int:
         ticket.save(update_fields=["status", "counter", "finished_at"])
         _event(ticket, TicketEvent.Action.CANCELLED, at=now)
     booked = [t.booking_id for t in stale if t.booking_id is not None]
-    _bookings_cancel(booked, reason=OFFICE_CLOSED, now=now)
+    scheduling.bookings_arrived_cancel(booking_ids=booked, reason=OFFICE_CLOSED, now=now)
     return len(stale)
-
-
-def _bookings_cancel(booking_ids: list[int], *, reason: str, now: dt.datetime) -> None:
-    """FHIR's ``arrived`` to ``cancelled`` with ``reason`` for the bookings of cancelled
-    tickets. A booking in any other state is left as it is (one conditional update, like the
-    no-show). A slot that has not begun yet is free again, as scheduling's own cancelling
-    frees it; one whose time has come stays taken."""
-    if not booking_ids:
-        return
-    arrived = dict(
-        Booking.objects.select_for_update()
-        .filter(pk__in=booking_ids, status=Booking.Status.ARRIVED)
-        .values_list("pk", "slot_id")
-    )
-    Booking.objects.filter(pk__in=arrived).update(
-        status=Booking.Status.CANCELLED, cancelled_reason=reason, updated_at=now
-    )
-    Slot.objects.filter(pk__in=arrived.values(), status=Slot.Status.BUSY, start__gt=now).update(
-        status=Slot.Status.FREE
-    )
 
 
 # --- at the counter --------------------------------------------------------------------
@@ -349,17 +330,8 @@ def ticket_no_show(
     ticket.save(update_fields=["status", "finished_at"])
     _event(ticket, TicketEvent.Action.NO_SHOW, at=now, counter=counter, clerk=clerk)
     if ticket.booking_id is not None:
-        _booking_no_show(ticket.booking_id, now)
+        scheduling.booking_arrived_no_show(booking_id=ticket.booking_id, now=now)
     return ticket
-
-
-def _booking_no_show(booking_id: int, now: dt.datetime) -> None:
-    """The booking of a visitor who checked in but did not come to the counter: FHIR's
-    ``arrived`` to ``noshow``. A booking in any other state is left as it is (one conditional
-    update, like scheduling's own no-show marking); the slot stays taken: its time has passed."""
-    Booking.objects.filter(pk=booking_id, status=Booking.Status.ARRIVED).update(
-        status=Booking.Status.NOSHOW, updated_at=now
-    )
 
 
 @transaction.atomic
@@ -401,5 +373,5 @@ def ticket_finish(
     ticket.save(update_fields=["status", "served_at", "finished_at"])
     _event(ticket, TicketEvent.Action.FINISHED, at=now, counter=counter, clerk=clerk)
     if ticket.booking is not None:
-        booking_fulfil(booking=ticket.booking)
+        scheduling.booking_fulfil(booking=ticket.booking)
     return ticket

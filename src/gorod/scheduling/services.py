@@ -539,6 +539,43 @@ def booking_fulfil(*, booking: Booking) -> Booking:
     return booking
 
 
+# --- the queue's side: a checked-in visitor's booking follows their ticket ------------------
+
+
+def booking_arrived_no_show(*, booking_id: int, now: dt.datetime) -> bool:
+    """The visitor checked in but did not come to the counter when called: FHIR's
+    ``arrived`` to ``noshow``. A booking in any other state is left as it is (one
+    conditional update, like ``noshows_mark``); the slot stays taken, its time has passed.
+    True if the booking changed."""
+    return bool(
+        Booking.objects.filter(pk=booking_id, status=Booking.Status.ARRIVED).update(
+            status=Booking.Status.NOSHOW, updated_at=now
+        )
+    )
+
+
+def bookings_arrived_cancel(*, booking_ids: list[int], reason: str, now: dt.datetime) -> int:
+    """Checked-in visitors who were not served (they left the queue, or the office closed
+    on them): FHIR's ``arrived`` to ``cancelled`` with ``reason``. A booking in any other
+    state is left as it is. A slot that has not begun yet is free again, as
+    ``booking_cancel`` frees it; one whose time has come stays taken. Returns how many
+    changed; call it inside the caller's transaction."""
+    if not booking_ids:
+        return 0
+    arrived = dict(
+        Booking.objects.select_for_update()
+        .filter(pk__in=booking_ids, status=Booking.Status.ARRIVED)
+        .values_list("pk", "slot_id")
+    )
+    Booking.objects.filter(pk__in=arrived).update(
+        status=Booking.Status.CANCELLED, cancelled_reason=reason, updated_at=now
+    )
+    Slot.objects.filter(pk__in=arrived.values(), status=Slot.Status.BUSY, start__gt=now).update(
+        status=Slot.Status.FREE
+    )
+    return len(arrived)
+
+
 # --- periodic work ---------------------------------------------------------------------
 
 
