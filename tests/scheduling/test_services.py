@@ -292,6 +292,29 @@ def test_the_tick_expires_holds_marks_noshows_and_reminds_once(office: Office, s
     assert booked.status == Booking.Status.NOSHOW
 
 
+def test_a_child_booked_at_the_desk_is_reminded_through_the_guardians_not_the_clerk(
+    office: Office, settings
+) -> None:
+    settings.GOROD_SCHEDULING_REMINDER_LEAD_MINUTES = 60 * 60
+    child = child_of(office.citizen)  # a child has no account of their own
+    other_parent = CitizenFactory.create()
+    child.guardians.create(guardian=other_parent)
+    clerk = OfficialFactory.create(institution=office.resource.institution)
+    services.booking_hold(
+        slot=office.slots[0],
+        citizen=child,
+        service=office.service,
+        by_user=clerk.user,
+        confirm=True,
+    )
+    assert services.reminders_send(now=timezone.now()) == 1
+    told = set(
+        Notification.objects.filter(kind="scheduling.reminder").values_list("user", flat=True)
+    )
+    assert told == {account(office.citizen).pk, account(other_parent).pk}
+    assert services.reminders_send(now=timezone.now()) == 0
+
+
 def test_the_database_refuses_a_second_active_booking_of_a_slot(office: Office) -> None:
     booking = hold(office)
     with pytest.raises(IntegrityError), transaction.atomic():

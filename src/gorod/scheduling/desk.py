@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from gorod.errors import ApplicationError, Conflict, NotFound
+from gorod.errors import ApplicationError, NotFound
 from gorod.people import validators
 from gorod.people.models import Citizen, User
 from gorod.people.scope import official_for
@@ -136,17 +136,8 @@ def visitor_get(*, by_user: User, citizen_id: int) -> Citizen:
 # --- booking at the desk ----------------------------------------------------------------
 
 
-def _listeners(citizen: Citizen) -> list[tuple[User, Citizen]]:
-    """Who hears of a change to a citizen's booking: their own account, or (for a child
-    without one) each guardian's; with the contact whose channels are used."""
-    if citizen.user is not None:
-        return [(citizen.user, citizen)]
-    guardianships = citizen.guardians.select_related("guardian__user")
-    return [(g.guardian.user, g.guardian) for g in guardianships if g.guardian.user is not None]
-
-
 def _tell(booking: Booking, *, kind: str, title: str, body: str) -> None:
-    for user, contact in _listeners(booking.citizen):
+    for user, contact in services.listeners(booking.citizen):
         notify(
             user=user,
             kind=kind,
@@ -267,14 +258,9 @@ def desk_booking_confirm(
     now = now or timezone.now()
     booking = desk_booking_get(by_user=by_user, booking_id=booking.pk)
     locked = services._locked(booking)
-    if locked.status == Booking.Status.BOOKED:
+    if locked.status == Booking.Status.BOOKED:  # confirmed already: nothing to tell
         return locked
-    if locked.status != Booking.Status.PENDING:
-        raise Conflict(_("Only a held slot can be confirmed."), field="booking_id")
-    if locked.hold_expires_at is not None and locked.hold_expires_at <= now:
-        raise Conflict(_("The hold has expired; choose the slot again."), field="booking_id")
-    locked.status = Booking.Status.BOOKED
-    locked.save(update_fields=["status", "updated_at"])
+    services.confirm_locked(locked, now=now)
     booking.status = locked.status
     _tell(
         booking,
@@ -293,14 +279,7 @@ def desk_booking_cancel(*, booking: Booking, by_user: User, reason: str) -> Book
     told; the slot is free again, as when the citizen cancels."""
     booking = desk_booking_get(by_user=by_user, booking_id=booking.pk)
     why = validators.clean_text(reason, field="reason", max_length=200)
-    locked = services._locked(booking)
-    if locked.status not in _OPEN:
-        raise Conflict(
-            _("A booking that is %(status)s cannot be cancelled.")
-            % {"status": locked.get_status_display()},
-            field="booking_id",
-        )
-    services._release(locked, status=Booking.Status.CANCELLED, reason=why)
+    locked = services.cancel_locked(services._locked(booking), reason=why)
     booking.status, booking.cancelled_reason = locked.status, locked.cancelled_reason
     _tell(
         booking,

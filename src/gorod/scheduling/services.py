@@ -423,9 +423,13 @@ def _locked(booking: Booking) -> Booking:
 @transaction.atomic
 def booking_confirm(*, booking: Booking, by_user: User, now: dt.datetime | None = None) -> Booking:
     """Turn a live hold into a booking."""
-    now = now or timezone.now()
     _own(booking, by_user)
-    booking = _locked(booking)
+    return confirm_locked(_locked(booking), now=now or timezone.now())
+
+
+def confirm_locked(booking: Booking, *, now: dt.datetime) -> Booking:
+    """A live hold, locked by the caller who may confirm it, becomes a booking (a booking
+    already is one); the citizen's confirm and the desk's share it."""
     if booking.status == Booking.Status.BOOKED:
         return booking
     if booking.status != Booking.Status.PENDING:
@@ -448,14 +452,19 @@ def _release(booking: Booking, *, status: str, reason: str) -> None:
 def booking_cancel(*, booking: Booking, by_user: User, reason: str = "") -> Booking:
     """Cancel a held or booked visit; its slot is free again."""
     _own(booking, by_user)
-    booking = _locked(booking)
+    return cancel_locked(_locked(booking), reason=reason[:200] or "cancelled")
+
+
+def cancel_locked(booking: Booking, *, reason: str) -> Booking:
+    """A hold or a booking, locked by the caller who may cancel it, is cancelled and its
+    slot freed; the citizen's cancel and the desk's share it."""
     if booking.status not in {Booking.Status.PENDING, Booking.Status.BOOKED}:
         raise Conflict(
             _("A booking that is %(status)s cannot be cancelled.")
             % {"status": booking.get_status_display()},
             field="booking_id",
         )
-    _release(booking, status=Booking.Status.CANCELLED, reason=reason[:200] or "cancelled")
+    _release(booking, status=Booking.Status.CANCELLED, reason=reason)
     return booking
 
 
@@ -617,14 +626,14 @@ def _reminder_channels(citizen: Citizen) -> tuple[str, ...]:
     return tuple(channels)
 
 
-def _recipient(booking: Booking) -> tuple[User | None, Citizen]:
-    """Who hears about a booking: the citizen's account, or the guardian who booked."""
-    citizen = booking.citizen
+def listeners(citizen: Citizen) -> list[tuple[User, Citizen]]:
+    """Who hears of a citizen's booking: their own account, or (for a child without one)
+    each guardian's, never the official who booked; with the contact whose channels are
+    used."""
     if citizen.user is not None:
-        return citizen.user, citizen
-    booker = booking.booked_by
-    guardian = getattr(booker, "citizen", None) if booker is not None else None
-    return booker, guardian or citizen
+        return [(citizen.user, citizen)]
+    guardianships = citizen.guardians.select_related("guardian__user")
+    return [(g.guardian.user, g.guardian) for g in guardianships if g.guardian.user is not None]
 
 
 def reminders_send(*, now: dt.datetime) -> int:
@@ -634,7 +643,7 @@ def reminders_send(*, now: dt.datetime) -> int:
         reminded_at__isnull=True,
         slot__start__gt=now,
         slot__start__lte=now + conf.reminder_lead(),
-    ).select_related("slot", "slot__resource__institution", "service", "citizen__user", "booked_by")
+    ).select_related("slot", "slot__resource__institution", "service", "citizen__user")
     zone = local_zone()
     sent = 0
     for booking in due:
@@ -643,29 +652,28 @@ def reminders_send(*, now: dt.datetime) -> int:
             claimed = Booking.objects.filter(pk=booking.pk, reminded_at__isnull=True).update(
                 reminded_at=now
             )
-            user, contact = _recipient(booking)
-            if not claimed or user is None:
-                continue
+            told = listeners(booking.citizen) if claimed else []
             start = booking.slot.start.astimezone(zone)
-            notify(
-                user=user,
-                kind="scheduling.reminder",
-                title=_("Reminder: %(service)s on %(when)s")
-                % {
-                    "service": booking.service.name,
-                    "when": date_format(start, "DATETIME_FORMAT"),
-                },
-                body=_("%(place)s, %(address)s. Check-in code: %(code)s. Visitor: %(name)s.")
-                % {
-                    "place": booking.slot.resource.institution.name,
-                    "address": booking.slot.resource.institution.address,
-                    "code": booking.code,
-                    "name": booking.citizen.first_name,
-                },
-                link=reverse("scheduling:bookings"),
-                channels=_reminder_channels(contact),
-            )
-            sent += 1
+            for user, contact in told:
+                notify(
+                    user=user,
+                    kind="scheduling.reminder",
+                    title=_("Reminder: %(service)s on %(when)s")
+                    % {
+                        "service": booking.service.name,
+                        "when": date_format(start, "DATETIME_FORMAT"),
+                    },
+                    body=_("%(place)s, %(address)s. Check-in code: %(code)s. Visitor: %(name)s.")
+                    % {
+                        "place": booking.slot.resource.institution.name,
+                        "address": booking.slot.resource.institution.address,
+                        "code": booking.code,
+                        "name": booking.citizen.first_name,
+                    },
+                    link=reverse("scheduling:bookings"),
+                    channels=_reminder_channels(contact),
+                )
+            sent += bool(told)
     return sent
 
 
