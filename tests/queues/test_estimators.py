@@ -1,4 +1,5 @@
-"""QL (the queue replayed), LES, the naive baseline and service times learned from history."""
+"""QL (the queue replayed, with the priority visitors expected to come), LES, the naive
+baseline and service times learned from history."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import random
 import pytest
 
 from gorod.queues.estimators import (
+    Arrivals,
     Desk,
     ServiceSample,
     ServiceTimes,
@@ -18,6 +20,7 @@ from gorod.queues.estimators import (
 )
 
 ONE = frozenset({1})
+TWO = frozenset({2})
 BOTH = frozenset({1, 2})
 
 
@@ -129,3 +132,106 @@ def test_service_times_from_sums_equal_those_learned_visit_by_visit() -> None:
             assert by_sums.mean(service, counter) == pytest.approx(
                 by_visit.mean(service, counter), rel=1e-12
             )
+
+
+def priority(per_hour: dict[int, float], *, head_start: float = 600) -> Arrivals:
+    """Priority visitors at a steady rate per service for the next hours."""
+    return Arrivals([(0.0, per_hour)], head_start)
+
+
+def test_expecting_no_priority_visitor_changes_nothing() -> None:
+    times = ServiceTimes.learn([], prior=600)
+    desks = [Desk(1, BOTH, busy_with=2, busy_for=100), Desk(2, ONE)]
+    plain = ql_estimate(ahead=[1, 2, 1], service=1, desks=desks, times=times, seed=5)
+    for arrivals in (priority({}), priority({1: 0.0}), priority({3: 60.0})):  # 3: no counter
+        found = ql_estimate(
+            ahead=[1, 2, 1],
+            service=1,
+            desks=desks,
+            times=times,
+            seed=5,
+            turns=[-900, -600, -300, 0],
+            arrivals=arrivals,
+        )
+        assert found == plain
+
+
+def test_priority_visitors_coming_within_the_head_start_go_first() -> None:
+    # The counter is free in 600 s; each priority visitor who comes before then (turn
+    # before this visitor's) takes 600 s more. With 6 an hour, N ~ Poisson(1): the median
+    # wait is 600 * (1 + 1); with 3 an hour, N ~ Poisson(0.5): 600 * (1 + 0).
+    desks = [Desk(1, ONE, busy_with=1, busy_for=0)]
+    times = steady(s1=600)
+
+    def wait(per_hour: float) -> float | None:
+        return ql_estimate(
+            ahead=[],
+            service=1,
+            desks=desks,
+            times=times,
+            replays=1001,
+            turns=[0],
+            arrivals=priority({1: per_hour}),
+        )
+
+    assert wait(6) == pytest.approx(1200, rel=0.02)
+    assert wait(3) == pytest.approx(600, rel=0.02)
+
+
+def alone(desks: list[Desk], *, turn: float, per_hour: dict[int, float]) -> float | None:
+    """The wait of a visitor for service 1 with nobody ahead, whose turn was ``turn``
+    seconds from now, priority visitors expected at ``per_hour``."""
+    return ql_estimate(
+        ahead=[],
+        service=1,
+        desks=desks,
+        times=steady(s1=600, s2=600),
+        replays=1001,
+        turns=[turn],
+        arrivals=priority(per_hour),
+    )
+
+
+def test_nobody_goes_ahead_of_a_visitor_who_has_waited_the_head_start() -> None:
+    desks = [Desk(1, ONE, busy_with=1, busy_for=0)]
+    assert (alone(desks, turn=0, per_hour={1: 60}) or 0) > 1200
+    assert alone(desks, turn=-600, per_hour={1: 60}) == pytest.approx(600, rel=0.01)
+
+
+def test_priority_visitors_for_another_service_at_the_counter_go_first_too() -> None:
+    shared = [Desk(1, BOTH, busy_with=1, busy_for=0)]
+    assert alone(shared, turn=0, per_hour={2: 6}) == pytest.approx(1200, rel=0.02)
+    apart = [Desk(1, ONE, busy_with=1, busy_for=0), Desk(2, TWO)]
+    assert alone(apart, turn=0, per_hour={2: 60}) == pytest.approx(600, rel=0.01)
+
+
+def test_an_idle_counter_waits_for_the_priority_visitors_it_serves() -> None:
+    # Counter 2 (service 2 only) has nobody now: it takes the first priority visitor for
+    # service 2 when they come, so only a second one before 600 s reaches counter 1
+    # (Poisson(1) at 6 an hour: P(N >= 2) = 0.26), and the median wait stays 600 s.
+    desks = [Desk(1, BOTH, busy_with=1, busy_for=0), Desk(2, TWO)]
+    assert alone(desks, turn=0, per_hour={2: 6}) == pytest.approx(600, rel=0.02)
+
+
+def test_expected_arrivals_follow_the_hours_of_the_day() -> None:
+    rates = {9: {1: 2.0}, 10: {1: 4.0}, 11: {2: 1.0}}
+    found = Arrivals.hourly(rates, now=9 * 3600 + 50 * 60, head_start=1800, until=1200)
+    assert found.pieces == [(0.0, {1: 2.0}), (600.0, {1: 4.0})]
+    before = Arrivals.hourly(rates, now=11 * 3600 - 60, head_start=1800, until=60, since=-120)
+    assert before.pieces == [(-120.0, {1: 4.0})]  # the next hour begins after 60 s
+    assert Arrivals.hourly(rates, now=23.5 * 3600, head_start=1800, until=3600).pieces == [
+        (0.0, {}),
+        (1800.0, {}),
+    ]
+
+
+def test_turns_are_needed_with_expected_arrivals() -> None:
+    with pytest.raises(ValueError, match="turns"):
+        ql_estimate(
+            ahead=[1],
+            service=1,
+            desks=[Desk(1, ONE)],
+            times=steady(s1=600),
+            turns=[0],
+            arrivals=priority({1: 6}),
+        )

@@ -15,7 +15,9 @@ estimation in overloaded multiserver queues with abandonments" (Management Scien
   it has lasted, call the visitors ahead in their order (each counter only the services it
   serves), each taking a service time drawn for that service at that counter, until a
   counter calls the visitor. Many seeded replays give the wait's distribution; the estimate
-  is its median, the value with the least expected absolute error.
+  is its median, the value with the least expected absolute error. Priority visitors who
+  have not come yet but will go ahead (their turn is their arrival less a head start) are
+  drawn into each replay as Poisson arrivals at the rates the office has seen.
 - **LES** (last to enter service): a new visitor waits about as long as the last visitor who
   entered service waited. It uses only the recent history, so it adapts by itself to
   whatever the state misses (a clerk on a long call, service times drifting).
@@ -29,6 +31,7 @@ with that mean and spread.
 
 from __future__ import annotations
 
+import bisect
 import heapq
 import statistics
 from collections import defaultdict
@@ -184,53 +187,158 @@ def _rests(
 
 
 @dataclass(frozen=True)
+class Arrivals:
+    """Priority visitors expected from now on: ``pieces`` are (seconds from now when the
+    piece begins, visitors per hour per service), in order, each lasting until the next; a
+    priority visitor's turn is ``head_start`` seconds before their arrival, so one who comes
+    within that of a visitor's turn goes ahead of them."""
+
+    pieces: Sequence[tuple[float, Mapping[int, float]]]
+    head_start: float
+
+    @classmethod
+    def hourly(
+        cls,
+        rates: Mapping[int, Mapping[int, float]],
+        *,
+        now: float,
+        head_start: float,
+        until: float,
+        since: float = 0.0,
+    ) -> Arrivals:
+        """From ``rates`` per hour of the day (0-23, then visitors per hour per service),
+        from ``since`` to ``until`` seconds after the moment ``now`` seconds after midnight
+        (``since`` below 0: visitors who come before then are there at 0)."""
+        pieces: list[tuple[float, Mapping[int, float]]] = []
+        start = since
+        while start < until:
+            hour = int((now + start) // 3600)
+            pieces.append((start, rates.get(hour % 24, {}) if hour < 24 else {}))
+            start = (hour + 1) * 3600 - now
+        return cls(pieces, head_start)
+
+    def draw(
+        self,
+        generator: np.random.Generator,
+        *,
+        replays: int,
+        until: float,
+        services: Iterable[int],
+    ) -> list[list[tuple[float, int]]]:
+        """For each replay, the (seconds from now, service) of the priority visitors who
+        come before ``until`` for ``services``, in order of arrival. Nothing is drawn when
+        none is expected, so the generator is left as it was."""
+        wanted = sorted(set(services))
+        found: list[list[tuple[float, int]]] = [[] for _ in range(replays)]
+        ends = [start for start, _rates in self.pieces[1:]] + [until]
+        for (start, rates), end in zip(self.pieces, ends[: len(self.pieces)], strict=True):
+            length = min(end, until) - start
+            for service in wanted:
+                expected = rates.get(service, 0.0) * length / 3600
+                if length <= 0 or expected <= 0:
+                    continue
+                counts = generator.poisson(expected, size=replays)
+                moments = (start + generator.random(int(counts.sum())) * length).tolist()
+                for replay, count in enumerate(counts.tolist()):
+                    found[replay].extend((moments.pop(), service) for _ in range(count))
+        for comers in found:
+            comers.sort()
+        return found
+
+
+@dataclass(frozen=True)
 class _Line:
     """The line and the counters, prepared once for many replays: each service's visitors
-    (positions in the call order), each counter's services in the line, the means."""
+    (positions in the call order), each counter's services in the line or expected, the
+    means, and the visitors' turns (seconds from now) to place priority arrivals among."""
 
     positions: dict[int, list[int]]
     serves: dict[int, list[int]]
     means: dict[tuple[int, int], float]
     last: int
+    turns: list[float]
 
     @classmethod
     def of(
-        cls, ahead: Sequence[int], service: int, desks: Sequence[Desk], times: ServiceTimes
+        cls,
+        ahead: Sequence[int],
+        service: int,
+        desks: Sequence[Desk],
+        times: ServiceTimes,
+        *,
+        turns: Sequence[float] = (),
+        expected: Iterable[int] = (),
     ) -> _Line:
         positions: dict[int, list[int]] = defaultdict(list)
         for index, wanted in enumerate([*ahead, service]):
             positions[wanted].append(index)
+        for wanted in expected:
+            positions.setdefault(wanted, [])
         serves = {d.key: [s for s in positions if s in d.services] for d in desks}
         means = {(s, d.key): times.mean(s, d.key) for d in desks for s in serves[d.key]}
         for desk in desks:
             if desk.busy_with is not None:
                 means[(desk.busy_with, desk.key)] = times.mean(desk.busy_with, desk.key)
-        return cls(dict(positions), serves, means, len(ahead))
+        return cls(dict(positions), serves, means, len(ahead), list(turns))
+
+    def placed(
+        self, arrivals: Sequence[tuple[float, int]], head_start: float
+    ) -> dict[int, list[tuple[float, float]]]:
+        """Each service's priority arrivals as (arrival, place in the call order): a place
+        between the positions of the visitors whose turns surround the arrival's turn
+        (after those with the same turn, who took their tickets first), the earlier
+        arrival first."""
+        placed: dict[int, list[tuple[float, float]]] = defaultdict(list)
+        for rank, (moment, wanted) in enumerate(arrivals, start=1):
+            before = bisect.bisect_right(self.turns, moment - head_start)
+            placed[wanted].append((moment, before - 0.5 + 0.25 * rank / (len(arrivals) + 1)))
+        return placed
 
 
-def _replay(line: _Line, starts: list[tuple[float, int]], units: list[float]) -> float | None:
+def _replay(
+    line: _Line,
+    starts: list[tuple[float, int]],
+    units: list[float],
+    coming: Mapping[int, list[tuple[float, float]]] | None = None,
+) -> float | None:
     """One replay: seconds until a counter calls the last visitor of ``line``; None when no
     counter serves them. ``starts`` are when each counter is free first, ``units`` the
-    service times (as multiples of the mean) the visitors ahead take, in the order they are
-    called. A service's visitors are called in their order, so each service keeps a head;
-    a free counter calls the earliest head among its services."""
+    service times (as multiples of the mean) the visitors take, in the order they are
+    called; ``coming``, each service's priority visitors yet to arrive (arrival, place in
+    the order; see ``_Line.placed``). A service's visitors are called in their order, so
+    each service keeps a head; a free counter calls the earliest head among its services,
+    of those who have come by then, or waits for the next to come."""
     free = list(starts)
     heapq.heapify(free)
     heads = dict.fromkeys(line.positions, 0)
+    coming = coming or {}
+    arrived = dict.fromkeys(coming, 0)
     drawn = 0
     while free:
         at, key = heapq.heappop(free)
-        best: tuple[int, int] | None = None
+        best: tuple[float, int, bool] | None = None
+        soonest: float | None = None
         for wanted in line.serves[key]:
             queue, head = line.positions[wanted], heads[wanted]
             if head < len(queue) and (best is None or queue[head] < best[0]):
-                best = (queue[head], wanted)
+                best = (queue[head], wanted, False)
+            if wanted in coming and arrived[wanted] < len(coming[wanted]):
+                moment, place = coming[wanted][arrived[wanted]]
+                if moment > at:
+                    soonest = moment if soonest is None else min(soonest, moment)
+                elif best is None or place < best[0]:
+                    best = (place, wanted, True)
         if best is None:
+            if soonest is not None:  # nobody here for it yet: it waits for who is coming
+                heapq.heappush(free, (soonest, key))
             continue  # nobody left in this line for it: it serves those behind
-        index, wanted = best
-        if index == line.last:
+        place, wanted, priority = best
+        if place == line.last:
             return at
-        heads[wanted] += 1
+        if priority:
+            arrived[wanted] += 1
+        else:
+            heads[wanted] += 1
         heapq.heappush(free, (at + units[drawn] * line.means[(wanted, key)], key))
         drawn += 1
     return None
@@ -244,15 +352,25 @@ def ql_estimate(
     times: ServiceTimes,
     seed: int = 0,
     replays: int = REPLAYS,
+    turns: Sequence[float] = (),
+    arrivals: Arrivals | None = None,
 ) -> float | None:
     """Seconds to wait behind ``ahead`` (the services of the visitors before this one in
     the call order) at the counters ``desks`` open now: the median of seeded replays.
 
-    None when no open counter serves ``service``: no estimate."""
+    With ``arrivals`` (and ``turns``: seconds from now of the turns of the visitors ahead
+    and of this one, in order), each replay also draws the priority visitors who will come
+    and go ahead of this visitor or of those before them; without any expected, the
+    replays are those without ``arrivals``. None when no open counter serves ``service``:
+    no estimate."""
     if not any(service in desk.services for desk in desks):
         return None
     shape = 1 / max(times.cv2, 1e-4)
-    line = _Line.of(ahead, service, desks, times)
+    served: set[int] = set().union(*(desk.services for desk in desks))
+    expected = sorted(
+        {s for _start, rates in (arrivals.pieces if arrivals else ()) for s in rates} & served
+    )
+    line = _Line.of(ahead, service, desks, times, turns=turns, expected=expected)
     generator = np.random.default_rng(seed)
     units = (generator.standard_gamma(shape, size=(replays, len(ahead))) / shape).tolist()
     first_free = np.zeros((replays, len(desks)))
@@ -262,11 +380,23 @@ def ql_estimate(
             first_free[:, column] = _rests(
                 generator, replays=replays, mean=mean, shape=shape, elapsed=desk.busy_for
             )
+    coming: list[dict[int, list[tuple[float, float]]]] = [{} for _ in range(replays)]
+    if arrivals is not None and expected:
+        if len(turns) != len(ahead) + 1:
+            raise ValueError("turns: one for each visitor ahead and one for this visitor")
+        until = turns[-1] + arrivals.head_start  # a priority visitor later comes after them
+        drawn = arrivals.draw(generator, replays=replays, until=until, services=expected)
+        extra = max((len(row) for row in drawn), default=0)
+        more = (generator.standard_gamma(shape, size=(replays, extra)) / shape).tolist()
+        for row, comers in enumerate(drawn):
+            coming[row] = line.placed(comers, arrivals.head_start)
+            units[row].extend(more[row])
     keys = [desk.key for desk in desks]
     waits = [
         found
-        for row, drawn in zip(first_free.tolist(), units, strict=True)
-        if (found := _replay(line, list(zip(row, keys, strict=True)), drawn)) is not None
+        for row, drawn_units, soon in zip(first_free.tolist(), units, coming, strict=True)
+        if (found := _replay(line, list(zip(row, keys, strict=True)), drawn_units, soon))
+        is not None
     ]
     return statistics.median(waits) if waits else None
 
