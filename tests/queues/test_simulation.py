@@ -1,11 +1,14 @@
-"""The simulated day: deterministic for a seed, and it reports both estimators' errors."""
+"""The simulated day: deterministic for a seed, with priority visitors, and it reports both
+estimators' errors (over all walk-ins, and over those with and without a priority)."""
 
 from __future__ import annotations
 
 from dataclasses import replace
 
-from gorod.queues.estimators import ESTIMATORS, NAIVE, QL
-from gorod.queues.simulation import DayPlan, simulate, simulate_visits
+import pytest
+
+from gorod.queues.estimators import ESTIMATORS, LES, NAIVE, QL
+from gorod.queues.simulation import DayPlan, Visit, simulate, simulate_visits
 
 PLAN = DayPlan(
     open_spans=[(540, 780), (825, 1080)],
@@ -57,3 +60,64 @@ def test_an_empty_day_serves_nobody() -> None:
     )
     report = simulate(quiet, seed=1)
     assert (report.arrivals, report.served, report.mae_minutes["ql"]) == (0, 0, None)
+
+
+BUSY = replace(PLAN, priority_share=0.2)
+# What QL is told to expect: the day's own priority visitors per hour and service.
+EXPECTED = {
+    hour: {s: rate * 0.2 * weight / sum(PLAN.mix.values()) for s, weight in PLAN.mix.items()}
+    for hour, rate in PLAN.rates.items()
+}
+
+
+def test_priority_walk_ins_come_and_go_ahead() -> None:
+    visits = simulate_visits(BUSY, seed=2)
+    priority = [v for v in visits if v.priority]
+    assert priority and all(not v.booked for v in priority)
+    assert any(
+        p.called is not None
+        and o.called is not None
+        and o.arrived < p.arrived < p.called < o.called
+        for p in priority
+        for o in visits
+        if not o.priority and not o.booked and o.service == p.service
+    )
+
+
+def walk_ins(visits: list[Visit], *, priority: bool) -> list[Visit]:
+    return [v for v in visits if not v.booked and v.priority == priority]
+
+
+def test_ql_expects_the_priority_visitors_to_come() -> None:
+    unaware = simulate_visits(BUSY, seed=3)
+    told = simulate_visits(replace(BUSY, priority_rates=EXPECTED), seed=3)
+    assert [replace(v, predicted={}) for v in told] == [replace(v, predicted={}) for v in unaware]
+    # Later priority visitors go ahead of walk-ins without a priority, never of one with it.
+    regular = list(
+        zip(walk_ins(told, priority=False), walk_ins(unaware, priority=False), strict=True)
+    )
+    assert sum(a.predicted[QL] for a, _ in regular) > sum(b.predicted[QL] for _, b in regular)
+    for a, b in zip(walk_ins(told, priority=True), walk_ins(unaware, priority=True), strict=True):
+        assert a.predicted == b.predicted
+    for a, b in regular:
+        assert (a.predicted[LES], a.predicted[NAIVE]) == (b.predicted[LES], b.predicted[NAIVE])
+
+
+def test_the_errors_are_reported_with_and_without_a_priority() -> None:
+    report = simulate(BUSY, seed=1)
+    assert report.priority_walk_ins > 5
+    for errors in (report.mae_minutes_regular, report.mae_minutes_priority):
+        assert set(errors) == {*ESTIMATORS, NAIVE}
+        assert all(e is not None and e >= 0 for e in errors.values())
+    # The overall error is the mean of the two groups', weighed by their walk-ins.
+    regular = sum(
+        1
+        for v in simulate_visits(BUSY, seed=1)
+        if not v.booked and not v.priority and v.waited is not None
+    )
+    total = report.mae_minutes[QL] or 0
+    weighed = (
+        (report.mae_minutes_regular[QL] or 0) * regular
+        + (report.mae_minutes_priority[QL] or 0) * report.priority_walk_ins
+    ) / (regular + report.priority_walk_ins)
+    assert total == pytest.approx(weighed)

@@ -5,9 +5,12 @@ Pure: no Django. A discrete-event simulation with the same call rule the counter
 hourly rates, by thinning), booked visitors come a little before their appointment or not
 at all, some walk-ins leave before they are called, and each counter has its own pace.
 At every walk-in's arrival both estimators (:mod:`gorod.queues.estimators`) predict the
-wait, with service times learned from the services finished so far; when the visitor is
-called, the prediction meets the actual wait. The report gives each estimator's mean
-absolute error so the better one can be chosen (``GOROD_QUEUES_ESTIMATOR``).
+wait, with service times learned from the services finished so far and, for QL, the
+priority visitors expected to come (``priority_rates``, learned from the office's history
+as the ticket page learns them); when the visitor is called, the prediction meets the
+actual wait. The report gives each estimator's mean absolute error, over all walk-ins and
+over those with and without a priority, so the better one can be chosen
+(``GOROD_QUEUES_ESTIMATOR``).
 """
 
 from __future__ import annotations
@@ -18,12 +21,13 @@ import random
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
-from gorod.queues.calling import Waiting, call_order, ordered
+from gorod.queues.calling import Waiting, call_order, ordered, turn
 from gorod.queues.estimators import (
     ESTIMATORS,
     LES,
     NAIVE,
     QL,
+    Arrivals,
     Desk,
     ServiceSample,
     ServiceTimes,
@@ -41,7 +45,10 @@ GAMMA_SHAPE = 2.0  # service times vary (coefficient of variation 0.71), less th
 @dataclass(frozen=True)
 class DayPlan:
     """What a day looks like. Times are minutes after midnight; ``rates`` are walk-ins per
-    hour of the day; ``mix`` weighs the services walk-ins come for."""
+    hour of the day; ``mix`` weighs the services walk-ins come for; ``priority_share`` of
+    walk-ins carry a priority. ``priority_rates`` (hour of the day, then priority visitors
+    per hour per service) are what QL is told to expect, as learned from history; without
+    them it expects none."""
 
     open_spans: Sequence[tuple[int, int]]
     rates: Mapping[int, float]
@@ -54,6 +61,7 @@ class DayPlan:
     priority_share: float = 0.05
     priority_head_start_minutes: float = 30.0
     counter_pace: Mapping[int, float] = field(default_factory=dict)
+    priority_rates: Mapping[int, Mapping[int, float]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -79,6 +87,9 @@ class Report:
     mean_wait_minutes: float
     share_within_15_minutes: float
     mae_minutes: dict[str, float | None]  # each estimator's, and the naive baseline's
+    mae_minutes_regular: dict[str, float | None]  # the same over walk-ins without a priority
+    mae_minutes_priority: dict[str, float | None]  # ...and over those with one
+    priority_walk_ins: int  # called walk-ins with a priority (their errors' count)
 
     @property
     def better(self) -> str:
@@ -155,9 +166,28 @@ class _Day:
             priors={s: 60 * m for s, m in self.plan.service_minutes.items()},
         )
         line = ordered(self.waiting.values(), priority_head_start=self.head_start)
-        ahead = [t.service for t in line[: line.index(ticket)]]
+        before = line[: line.index(ticket) + 1]
+        moment = _MIDNIGHT + dt.timedelta(seconds=now)
+        turns = [
+            (turn(t, priority_head_start=self.head_start) - moment).total_seconds() for t in before
+        ]
+        head_start = self.head_start.total_seconds()
+        expected = None
+        if self.plan.priority_rates:
+            expected = Arrivals.hourly(
+                self.plan.priority_rates,
+                now=now,
+                head_start=head_start,
+                until=turns[-1] + head_start,
+            )
         ql = ql_estimate(
-            ahead=ahead, service=ticket.service, desks=self.desks(now), times=times, seed=ticket.key
+            ahead=[t.service for t in before[:-1]],
+            service=ticket.service,
+            desks=self.desks(now),
+            times=times,
+            seed=ticket.key,
+            turns=turns,
+            arrivals=expected,
         )
         les = les_estimate(last_delay=self.last_delay.get(ticket.service))
         return {
@@ -282,21 +312,30 @@ def simulate_visits(plan: DayPlan, *, seed: int, predicting: bool = True) -> lis
     return sorted(day.visits.values(), key=lambda v: v.arrived)
 
 
-def report_of(visits: list[Visit]) -> Report:
-    served = [v for v in visits if v.waited is not None]
-    waits = [v.waited for v in served if v.waited is not None]
-    walk_ins = [v for v in served if not v.booked and v.predicted]
+def _mae_minutes(walk_ins: Sequence[Visit]) -> dict[str, float | None]:
+    """Each estimator's and the baseline's mean absolute error (minutes) over ``walk_ins``."""
     mae = {
         method: mean_absolute_error(
             (v.predicted[method], v.waited) for v in walk_ins if v.waited is not None
         )
         for method in (*ESTIMATORS, NAIVE)
     }
+    return {k: None if v is None else v / 60 for k, v in mae.items()}
+
+
+def report_of(visits: list[Visit]) -> Report:
+    served = [v for v in visits if v.waited is not None]
+    waits = [v.waited for v in served if v.waited is not None]
+    walk_ins = [v for v in served if not v.booked and v.predicted]
+    priority = [v for v in walk_ins if v.priority]
     return Report(
         arrivals=len(visits),
         served=len(served),
         no_shows=len(visits) - len(served),
         mean_wait_minutes=sum(waits) / len(waits) / 60 if waits else 0.0,
         share_within_15_minutes=sum(1 for w in waits if w <= 900) / len(waits) if waits else 1.0,
-        mae_minutes={k: None if v is None else v / 60 for k, v in mae.items()},
+        mae_minutes=_mae_minutes(walk_ins),
+        mae_minutes_regular=_mae_minutes([v for v in walk_ins if not v.priority]),
+        mae_minutes_priority=_mae_minutes(priority),
+        priority_walk_ins=len(priority),
     )
