@@ -1,5 +1,6 @@
 """The learned service times come from one aggregate query and equal the model learned
-visit by visit (the way they were read before), and so do the estimates made with them."""
+visit by visit (the way they were read before), and so do the estimates made with them;
+only the last weeks' visits count."""
 
 from __future__ import annotations
 
@@ -7,12 +8,13 @@ import datetime as dt
 import random
 
 import pytest
+from django.test import override_settings
 
 from gorod.places.models import Institution
-from gorod.queues import selectors, services
+from gorod.queues import conf, selectors, services
 from gorod.queues.estimators import ServiceSample, ServiceTimes
 from gorod.queues.models import Ticket
-from tests.queues.factories import Hall, at
+from tests.queues.factories import MOSCOW, Hall, at
 
 pytestmark = pytest.mark.django_db
 
@@ -22,7 +24,7 @@ def visit_by_visit(*, office: Institution, now: dt.datetime) -> ServiceTimes:
     done = Ticket.objects.filter(
         office=office,
         status=Ticket.Status.DONE,
-        finished_at__gte=now - dt.timedelta(days=selectors.HISTORY_DAYS),
+        day__gte=selectors.local_day(now) - dt.timedelta(days=conf.history_days()),
         counter__isnull=False,
     ).values_list("service_id", "counter_id", "called_at", "served_at", "finished_at")
     samples = [
@@ -112,3 +114,41 @@ def test_without_history_the_service_s_stated_average_is_the_mean(hall: Hall) ->
     learned = selectors.service_times(office=hall.office, now=at(0))
     assert learned.by_pair == {} and learned.cv2 == 1.0
     assert learned.mean(hall.a.pk, hall.one.pk) == 60.0 * hall.a.average_minutes
+
+
+def finished(hall: Hall, *, back: int, minutes: float, number: int = 1) -> Ticket:
+    """A visit to counter one for service A ``back`` days before the test Monday."""
+    called = at(-back * 24 * 60)
+    return Ticket.objects.create(
+        office=hall.office,
+        service=hall.a,
+        day=called.astimezone(MOSCOW).date(),
+        letter="A",
+        number=number,
+        status=Ticket.Status.DONE,
+        counter=hall.one,
+        issued_at=called - dt.timedelta(minutes=5),
+        called_at=called,
+        finished_at=called + dt.timedelta(minutes=minutes),
+    )
+
+
+def test_a_visit_older_than_the_window_does_not_count(hall: Hall) -> None:
+    finished(hall, back=28, minutes=10)  # the window's first day
+    finished(hall, back=29, minutes=50)  # the day before it
+    learned = selectors.service_times(office=hall.office, now=at(0))
+    assert learned.by_pair == {(hall.a.pk, hall.one.pk): (1, 600.0)}
+
+
+@override_settings(GOROD_QUEUES_HISTORY_DAYS=7)
+def test_the_window_is_a_setting(hall: Hall) -> None:
+    finished(hall, back=7, minutes=10)
+    finished(hall, back=8, minutes=50)
+    learned = selectors.service_times(office=hall.office, now=at(0))
+    assert learned.by_pair == {(hall.a.pk, hall.one.pk): (1, 600.0)}
+
+
+def test_today_s_finished_visits_count(hall: Hall) -> None:
+    finished(hall, back=0, minutes=10)
+    learned = selectors.service_times(office=hall.office, now=at(30))
+    assert learned.by_pair == {(hall.a.pk, hall.one.pk): (1, 600.0)}

@@ -33,6 +33,14 @@ def priority_head_start() -> dt.timedelta:
     return dt.timedelta(minutes=getattr(settings, "GOROD_QUEUES_PRIORITY_HEAD_START_MINUTES", 30))
 
 
+def history_days() -> int:
+    """How many days back the queue learns from (``GOROD_QUEUES_HISTORY_DAYS``, 28: four
+    weeks, each weekday four times): service times, priority arrivals, the counters usually
+    open, the arrivals forecast. Older tickets are not read."""
+    found: int = getattr(settings, "GOROD_QUEUES_HISTORY_DAYS", 28)
+    return found
+
+
 def estimator() -> str:
     """``ql`` or ``les``: the estimator the ticket page shows. QL by default: on the demo's
     simulated days (``gorod queues simulate``, docs/queues.md) it erred well under half as

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
@@ -10,6 +11,7 @@ from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db import NotSupportedError
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import (
+    CharField,
     Count,
     F,
     FloatField,
@@ -29,9 +31,10 @@ from gorod.people.scope import restrict
 from gorod.places.hours import WEEKDAYS
 from gorod.places.models import Institution
 from gorod.queues import conf
-from gorod.queues.calling import Waiting, ahead_of, ordered
+from gorod.queues.calling import Waiting, ahead_of, ordered, turn
 from gorod.queues.estimators import (
     LES,
+    Arrivals,
     Desk,
     ServiceTimes,
     les_estimate,
@@ -43,7 +46,6 @@ from gorod.scheduling.calendars import shorten
 from gorod.scheduling.models import CalendarException
 from gorod.scheduling.services import local_zone
 
-HISTORY_DAYS = 28
 OPEN = (Ticket.Status.WAITING, Ticket.Status.CALLED, Ticket.Status.SERVING)
 AT_COUNTER = (Ticket.Status.CALLED, Ticket.Status.SERVING)
 
@@ -295,15 +297,17 @@ class _Seconds(Func):
 
 
 def service_times(*, office: Institution, now: dt.datetime) -> ServiceTimes:
-    """Service times learned from the office's finished tickets of the last weeks: one
-    aggregate query (count, sum and sum of squares of the seconds per service and counter),
-    the same model ``ServiceTimes.learn`` makes from the visits one by one."""
+    """Service times learned from the office's finished tickets of today and the last
+    ``conf.history_days()`` days: one aggregate query (count, sum and sum of squares of the
+    seconds per service and counter), the same model ``ServiceTimes.learn`` makes from the
+    visits one by one. The window is on the ticket's day, so the query reads the
+    ``(office, status, day)`` index's range, not every visit the office ever finished."""
     seconds = _Seconds(Coalesce("served_at", "called_at"), "finished_at")
     rows = (
         Ticket.objects.filter(
             office=office,
             status=Ticket.Status.DONE,
-            finished_at__gte=now - dt.timedelta(days=HISTORY_DAYS),
+            day__gte=local_day(now) - dt.timedelta(days=conf.history_days()),
             counter__isnull=False,
         )
         .filter(Q(served_at__isnull=False) | Q(called_at__isnull=False))
@@ -319,6 +323,136 @@ def service_times(*, office: Institution, now: dt.datetime) -> ServiceTimes:
     }
     priors = {s.pk: 60.0 * s.average_minutes for s in services_of(office=office)}
     return ServiceTimes.from_sums(sums, prior=15 * 60, priors=priors)
+
+
+class _UtcHour(Func):
+    """A datetime's hour in UTC as text, ``YYYY-MM-DD HH``, computed by the database itself
+    (a time zone's hour is a Python function per row on SQLite: 3,500 tickets took 120 ms).
+    SQLite keeps datetimes as UTC text; PostgreSQL formats its own."""
+
+    output_field = CharField()
+    arity = 1
+
+    def as_sqlite(
+        self, compiler: SQLCompiler, connection: BaseDatabaseWrapper, **extra: Any
+    ) -> tuple[str, list[Any]]:
+        moment, params = compiler.compile(self.source_expressions[0])
+        return f"substr({moment}, 1, 13)", list(params)
+
+    def as_postgresql(
+        self, compiler: SQLCompiler, connection: BaseDatabaseWrapper, **extra: Any
+    ) -> tuple[str, list[Any]]:
+        moment, params = compiler.compile(self.source_expressions[0])
+        return f"to_char({moment} AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24')", list(params)
+
+    def as_sql(self, *args: Any, **kwargs: Any) -> tuple[str, list[Any]]:
+        raise NotSupportedError("queues: hours are computed on SQLite and PostgreSQL")
+
+
+class _LocalHours:
+    """The city's time at the start of a UTC hour (``YYYY-MM-DD HH``): the hour and the day
+    of every moment in it where the city's offset from UTC is whole hours (Moscow's is)."""
+
+    def __init__(self) -> None:
+        self.zone = local_zone()
+        self.found: dict[str, dt.datetime] = {}
+
+    def __call__(self, text: str) -> dt.datetime:
+        if text not in self.found:
+            utc = dt.datetime.strptime(text, "%Y-%m-%d %H").replace(tzinfo=dt.UTC)
+            self.found[text] = utc.astimezone(self.zone)
+        return self.found[text]
+
+
+# Pseudo-tickets pulling the services' shares of priority walk-ins towards their shares of
+# all walk-ins: a few priority visitors a day do not say much about each service.
+PRIORITY_SHARE_SHRINKAGE = 5.0
+# Pseudo-days pulling a weekday's hour towards the same hour on every open day (as the
+# staffing forecast does, ``staffing.arrivals_forecast``).
+WEEKDAY_SHRINKAGE = 2.0
+
+
+def priority_rates(*, office: Institution, day: dt.date) -> dict[int, dict[int, float]]:
+    """Priority walk-ins expected per hour of ``day`` (local, 0-23, the hours the office is
+    open that day) per service, from the last ``conf.history_days()`` days. (Booked
+    visitors come at their appointments, not at random.)
+
+    Two to six priority visitors a day leave most weekday-hours of four weeks empty, so
+    their own forecast would be noise: the walk-ins expected in that hour (the staffing
+    forecast's weekday mean shrunk towards the same hour on every open day, quiet open days
+    counting as zeros) times the share of walk-ins who had a priority over the whole window,
+    split among the services by their share of priority walk-ins, shrunk towards their
+    share of all walk-ins. Two aggregate queries, per service and per hour. Empty when no
+    priority walk-in came."""
+    since = day - dt.timedelta(days=conf.history_days())
+    walk_ins = Ticket.objects.filter(
+        office=office, day__gte=since, day__lt=day, kind=Ticket.Kind.WALK_IN
+    ).order_by()
+    by_service = {
+        service: (n, p)
+        for service, n, p in walk_ins.values("service_id")
+        .annotate(n=Count("pk"), p=Count("pk", filter=~Q(priority="")))
+        .values_list("service_id", "n", "p")
+    }
+    everyone = sum(n for n, _p in by_service.values())
+    priority = sum(p for _n, p in by_service.values())
+    if not priority:
+        return {}
+    local_hour = _LocalHours()
+    at_hour: dict[int, list[int]] = defaultdict(lambda: [0, 0])
+    first = day
+    for hour, n in (
+        walk_ins.annotate(hour=_UtcHour("issued_at"))
+        .values("hour")
+        .annotate(n=Count("pk"))
+        .values_list("hour", "n")
+    ):
+        moment = local_hour(hour)
+        at_hour[moment.hour][0] += n
+        at_hour[moment.hour][1] += n if moment.weekday() == day.weekday() else 0
+        first = min(first, moment.date())
+    # Open days count from the first day with a walk-in: before it, nothing was recorded.
+    days = open_days(office=office, since=max(first, since), until=day)
+    weekdays = sum(1 for d in days if d.weekday() == day.weekday())
+    spans = office_hours_on(office=office, day=day)
+    hours = {h for start, end in spans for h in range(start.hour, end.hour + (end.minute > 0))}
+    fraction = priority / everyone  # of all walk-ins, those with a priority
+    pseudo = PRIORITY_SHARE_SHRINKAGE
+    shares = {
+        service: fraction * (p + pseudo * n / everyone) / (priority + pseudo)
+        for service, (n, p) in by_service.items()
+    }
+    found: dict[int, dict[int, float]] = {}
+    for hour, (n, weekday) in sorted(at_hour.items()):
+        if hour in hours and days:
+            overall = n / len(days)
+            visitors = (weekday + WEEKDAY_SHRINKAGE * overall) / (weekdays + WEEKDAY_SHRINKAGE)
+            found[hour] = {service: visitors * share for service, share in shares.items()}
+    return found
+
+
+def expected_priority(
+    *, office: Institution, now: dt.datetime, start: dt.datetime, until: float
+) -> Arrivals | None:
+    """The priority visitors a replay starting at ``start`` (now, or when the counters
+    are assumed to open) expects from ``now`` until ``until`` seconds after ``start``; None
+    when none could go ahead (the window is over) or none ever came."""
+    head_start = conf.priority_head_start().total_seconds()
+    since = (now - start).total_seconds()
+    if until <= since:
+        return None
+    rates = priority_rates(office=office, day=local_day(now))
+    if not rates:
+        return None
+    local = start.astimezone(local_zone())
+    midnight = dt.datetime.combine(local.date(), dt.time(), tzinfo=local_zone())
+    return Arrivals.hourly(
+        rates,
+        now=(local - midnight).total_seconds(),
+        head_start=head_start,
+        until=until,
+        since=since,
+    )
 
 
 def last_delay(*, office: Institution, services: set[int], day: dt.date) -> float | None:
@@ -430,7 +564,7 @@ def _usual_staffing(
     local = now.astimezone(zone)
     called = Ticket.objects.filter(
         office=office,
-        day__gte=local.date() - dt.timedelta(days=HISTORY_DAYS),
+        day__gte=local.date() - dt.timedelta(days=conf.history_days()),
         day__lt=local.date(),
         called_at__isnull=False,
     ).values_list("day", "counter_id", "called_at")
@@ -485,7 +619,7 @@ def ticket_position(*, ticket: Ticket, now: dt.datetime | None = None) -> Positi
     head_start = conf.priority_head_start()
     ahead = ahead_of(mine, waiting, services=shared, priority_head_start=head_start)
     line = ordered({w.key: w for w in [*waiting, mine]}.values(), priority_head_start=head_start)
-    before = [w.service for w in line[: line.index(mine)]]
+    before = line[: line.index(mine) + 1]
     times = service_times(office=office, now=now)
     staffed = counters_staffed(office=office, at=now)
     open_for_it = sum(ticket.service_id in {s.pk for s in c.services.all()} for c in staffed)
@@ -508,8 +642,21 @@ def ticket_position(*, ticket: Ticket, now: dt.datetime | None = None) -> Positi
             waited=max(0.0, (now - since).total_seconds()),
         )
     if seconds is None:  # QL, or LES without a visitor called today
+        start = now + dt.timedelta(seconds=delay)  # the replay's 0
+        turns = [(turn(w, priority_head_start=head_start) - start).total_seconds() for w in before]
         seconds = ql_estimate(
-            ahead=before, service=ticket.service_id, desks=desks, times=times, seed=ticket.pk
+            ahead=[w.service for w in before[:-1]],
+            service=ticket.service_id,
+            desks=desks,
+            times=times,
+            seed=ticket.pk,
+            turns=turns,
+            arrivals=expected_priority(
+                office=office,
+                now=now,
+                start=start,
+                until=turns[-1] + head_start.total_seconds(),
+            ),
         )
     if seconds is None:
         return Position(
@@ -578,7 +725,7 @@ def arrivals_forecast_of(
 ) -> dict[int, float] | None:
     """Arrivals per hour expected on ``day`` from the last weeks (only walk-ins when asked:
     booked visitors come at their appointments); None without history."""
-    since = day - dt.timedelta(days=HISTORY_DAYS)
+    since = day - dt.timedelta(days=conf.history_days())
     everyone = Ticket.objects.filter(office=office, day__gte=since, day__lt=day)
     if not everyone.exists():
         return None
