@@ -16,10 +16,9 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.parser import Parser
-from ninja.security import SessionAuth
 
 from gorod.errors import ApplicationError, error_body
-from gorod.people.auth import TokenAuth
+from gorod.people.auth import SessionAuth, TokenAuth
 from gorod.schemas import ErrorOut
 
 _ERROR_DESCRIPTIONS = {

@@ -62,6 +62,30 @@ def test_me_by_token_shows_the_official_with_the_scope(client: Client) -> None:
     assert body["official"]["district"]["id"] == official.district_id
 
 
+def test_a_wrong_token_on_a_post_is_a_401_not_a_csrf_403() -> None:
+    """Without a session cookie there is nothing to forge: a script's bad token is told
+    it is not signed in, not that a CSRF cookie is missing."""
+    client = Client(enforce_csrf_checks=True)
+    response = client.post(
+        "/api/v1/scheduling/bookings",
+        {"slot_id": 1, "service_id": 1},
+        content_type="application/json",
+        headers=bearer("not-a-token"),
+    )
+    assert response.status_code == 401, response.content
+
+
+def test_a_session_without_the_csrf_token_is_still_refused() -> None:
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(UserFactory.create())
+    response = client.post(
+        "/api/v1/scheduling/bookings",
+        {"slot_id": 1, "service_id": 1},
+        content_type="application/json",
+    )
+    assert response.status_code == 403
+
+
 def test_a_revoked_token_no_longer_works(client: Client) -> None:
     user = UserFactory.create()
     token, key = token_for(user)

@@ -15,12 +15,12 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Router, Schema
 from ninja.responses import Status
-from ninja.security import HttpBasicAuth, SessionAuth
+from ninja.security import HttpBasicAuth
 from pydantic import StrictBool
 
 from gorod.errors import NotFound
 from gorod.people import selectors, services
-from gorod.people.auth import TokenAuth, request_user
+from gorod.people.auth import SessionAuth, TokenAuth, request_user
 from gorod.people.models import ApiToken, Citizen, Official, User
 from gorod.people.scope import official_for
 from gorod.people.snils import format_snils
