@@ -98,4 +98,5 @@ def day_plan(*, office: Institution, day: dt.date, seed: int) -> DayPlan:
         appointments=_appointments(office, day, spans, rng),
         priority_head_start_minutes=conf.priority_head_start().total_seconds() / 60,
         counter_pace={pk: rng.uniform(0.85, 1.25) for pk in counters},
+        priority_rates=selectors.priority_rates(office=office, day=day),
     )
