@@ -147,6 +147,7 @@ def _register_routers() -> None:
     from gorod.privacy.api import router as privacy_router
     from gorod.queues.api import router as queues_router
     from gorod.scheduling.api import router as scheduling_router
+    from gorod.scheduling.desk_api import router as desk_router
     from gorod.telemetry.api import router as telemetry_router
     from gorod.utilities.api import router as utilities_router
 
@@ -157,6 +158,7 @@ def _register_routers() -> None:
     api.add_router("/notifications", notifications_router)
     api.add_router("/telemetry", telemetry_router)
     api.add_router("/utilities", utilities_router)
+    api.add_router("/scheduling/desk", desk_router)
     api.add_router("/scheduling", scheduling_router)
     api.add_router("/queues", queues_router)
     api.add_router("/education", education_router)
