@@ -1,4 +1,4 @@
-"""The booking pages' forms: choose a slot, confirm or cancel a booking; the desk's: find
+"""The booking pages' forms: choose a slot or the first available time, confirm or cancel a booking; the desk's: find
 the visitor, book for them, cancel for a reason."""
 
 from __future__ import annotations
@@ -15,6 +15,17 @@ class SlotChoiceForm(forms.Form):
     citizen_id = forms.IntegerField(label=_("for whom"), min_value=1, max_value=2**63 - 1)
     reschedule = forms.IntegerField(
         label=_("booking to move"), min_value=1, max_value=2**63 - 1, required=False
+    )
+
+
+class EarliestForm(forms.Form):
+    """The first available time for a service at an office, for the person chosen
+    (yourself when left out)."""
+
+    service_id = forms.IntegerField(label=_("service"), min_value=1, max_value=2**63 - 1)
+    institution_id = forms.IntegerField(label=_("office"), min_value=1, max_value=2**63 - 1)
+    citizen_id = forms.IntegerField(
+        label=_("for whom"), min_value=1, max_value=2**63 - 1, required=False
     )
 
 

@@ -7,6 +7,7 @@ app_name = "scheduling"
 urlpatterns = [
     path("", views.bookings, name="bookings"),
     path("book/", views.book, name="book"),
+    path("book/earliest/", views.book_earliest, name="earliest"),
     path("office/", views.office_day, name="office"),
     path("office/book/", views.desk_book_page, name="desk-book"),
     path("office/book/visitor/", views.desk_visitor_find, name="desk-find"),

@@ -33,6 +33,7 @@ from gorod.scheduling.forms import (
     CancelForm,
     DeskBookForm,
     DeskCancelForm,
+    EarliestForm,
     SlotChoiceForm,
     VisitorFindForm,
 )
@@ -249,6 +250,61 @@ def book(request: HttpRequest) -> HttpResponse:
             messages.error(request, _("Choose a time and who the visit is for."))
     context = _flow_context(step, user) | {"nearest": nearest, "form": form}
     return render(request, "scheduling/book.html", context, status=400 if form.errors else 200)
+
+
+def _offered(service_id: int, institution_id: int) -> tuple[Service, Institution]:
+    """An active service and an office offering it; anything else is a 404."""
+    service = Service.objects.filter(pk=service_id, is_active=True).first()
+    institution = (
+        selectors.institutions_offering(service=service).filter(pk=institution_id).first()
+        if service
+        else None
+    )
+    if service is None or institution is None:
+        raise Http404(_("No such service at this office."))
+    return service, institution
+
+
+@login_required
+@require_POST
+def book_earliest(request: HttpRequest) -> HttpResponse:
+    """Hold the first available time for the chosen service at the chosen office; the
+    booking's page confirms it as any hold. Nothing free is a 409 on the day step."""
+    user = _account(request)
+    form = EarliestForm(request.POST)
+    if not form.is_valid():
+        field = next(iter(form.errors))
+        messages.error(
+            request,
+            _(
+                "The form is not filled in right (%(field)s). Choose the service and the office again."
+            )
+            % {"field": form.fields[field].label},
+        )
+        step = Step(None, None, None, None)
+        return render(request, "scheduling/book.html", _flow_context(step, user), status=400)
+    data = form.cleaned_data
+    service, institution = _offered(data["service_id"], data["institution_id"])
+    step = Step(service, institution, None, None)
+    try:
+        citizen = selectors.citizen_for(user=user, citizen_id=data["citizen_id"])
+        taken = services.booking_earliest(
+            service=service, institution=institution, citizen=citizen, by_user=user
+        )
+    except Conflict as exc:
+        hint = _("Choose another office, or try again later.")
+        messages.error(request, f"{exc.message} {hint}")
+        status = 409
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+        status = 400
+    else:
+        messages.success(
+            request,
+            _("The first available time is held for you. Confirm the booking to keep it."),
+        )
+        return redirect("scheduling:booking", booking_id=taken.pk)
+    return render(request, "scheduling/book.html", _flow_context(step, user), status=status)
 
 
 def _official_day(booking: Booking) -> str:
