@@ -1,5 +1,5 @@
-"""The booking pages' forms: choose a slot or the first available time, confirm or cancel a booking; the desk's: find
-the visitor, book for them, cancel for a reason."""
+"""The booking pages' forms: choose a slot or the first available time, confirm or cancel
+a booking; the desk's: find the visitor, book for them, cancel for a reason."""
 
 from __future__ import annotations
 

@@ -277,7 +277,8 @@ def book_earliest(request: HttpRequest) -> HttpResponse:
         messages.error(
             request,
             _(
-                "The form is not filled in right (%(field)s). Choose the service and the office again."
+                "The form is not filled in right (%(field)s). "
+                "Choose the service and the office again."
             )
             % {"field": form.fields[field].label},
         )
