@@ -73,6 +73,17 @@ def test_a_date_range_ending_before_it_starts_is_a_400(client: Client, office: O
     assert response.json()["field"] == "date_to"
 
 
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [("date_from=9999-12-31", "date_from"), ("date_from=2026-12-01&date_to=9999-12-31", "date_to")],
+)
+def test_dates_out_of_bounds_are_a_400_naming_them(
+    client: Client, office: Office, query: str, field: str
+) -> None:
+    response = client.get(f"{BASE}/slots?service_id={office.service.pk}&{query}")
+    assert (response.status_code, response.json()["field"]) == (400, field)
+
+
 def test_an_unknown_service_is_a_404_naming_it(client: Client, office: Office) -> None:
     response = client.get(f"{BASE}/slots", {"service_id": 999_999})
     assert (response.status_code, response.json()["field"]) == (404, "service_id")

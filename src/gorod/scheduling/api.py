@@ -27,6 +27,8 @@ from gorod.schemas import Key, Pages, errors
 router = Router(tags=["scheduling"])
 
 MAX_RANGE_DAYS = 62
+# Dates asked for lie in these bounds (a day after 9999-12-31 does not exist).
+FIRST_DAY, LAST_DAY = dt.date(2000, 1, 1), dt.date(2199, 12, 31)
 
 
 class ServiceOut(Schema):
@@ -124,6 +126,13 @@ def service_institutions(request: HttpRequest, service_id: Key) -> QuerySet[Inst
 
 def _range(date_from: dt.date | None, date_to: dt.date | None) -> tuple[dt.datetime, dt.datetime]:
     zone = services.local_zone()
+    for name, day in (("date_from", date_from), ("date_to", date_to)):
+        if day is not None and not FIRST_DAY <= day <= LAST_DAY:
+            raise ApplicationError(
+                _("Ask for dates from %(first)s to %(last)s.")
+                % {"first": FIRST_DAY.isoformat(), "last": LAST_DAY.isoformat()},
+                field=name,
+            )
     first = date_from or dt.datetime.now(zone).date()
     last = date_to or first + dt.timedelta(days=6)
     if last < first:
