@@ -4,8 +4,6 @@ confirms a citizen's hold and cancels the booking for a reason; each page screen
 
 from __future__ import annotations
 
-import shutil
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -14,20 +12,11 @@ import pytest
 from gorod.people.snils import format_snils
 from gorod.scheduling import services
 from gorod.scheduling.models import Booking, Slot
-from tests.browser.helpers import describe, screenshot, serious_violations, sign_in
+from tests.browser.helpers import assert_accessible, sign_in
 from tests.people.factories import CitizenFactory, OfficialFactory, account
 from tests.scheduling.factories import ServiceFactory, counter, slots_for
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def looked_at(page: Any, output_dir: Path, name: str) -> None:
-    """Screenshot the page as ``desk-<name>.png`` among the tests' screenshots and in the
-    temporary directory, then fail on any serious axe-core violation."""
-    shot = screenshot(page, output_dir, f"desk-{name}")
-    shutil.copy(shot, Path(tempfile.gettempdir()) / shot.name)
-    violations = serious_violations(page)
-    assert not violations, f"{page.url}\n{describe(violations)}"
 
 
 def test_a_clerk_books_a_visitor_at_the_desk_and_cancels(
@@ -49,16 +38,16 @@ def test_a_clerk_books_a_visitor_at_the_desk_and_cancels(
     page.fill("#id_snils", "112-233-445 95")
     page.locator("form.visitor-find button[type=submit]").click()
     assert page.locator("main [role=alert]").count() == 1
-    looked_at(page, output_dir, "1-not-found")
+    assert_accessible(page, output_dir, "desk-1-not-found")
 
     page.fill("#id_snils", format_snils(visitor.snils))
     page.locator("form.visitor-find button[type=submit]").click()
     assert visitor.full_name in page.locator("dd.visitor").inner_text()
-    looked_at(page, output_dir, "2-visitor")
+    assert_accessible(page, output_dir, "desk-2-visitor")
     page.get_by_role("link", name=service.name).click()
     page.locator("a.day").first.click()
     page.locator(".slot-grid label").nth(3).click()
-    looked_at(page, output_dir, "3-time")
+    assert_accessible(page, output_dir, "desk-3-time")
     page.locator("form.slot-form button[type=submit]").click()
 
     booking = Booking.objects.get(citizen=visitor)
@@ -70,7 +59,7 @@ def test_a_clerk_books_a_visitor_at_the_desk_and_cancels(
     row = page.locator(f"#booking-{booking.pk}")
     assert booking.code in page.locator("main .messages").inner_text()
     assert "Орлова Н." in row.locator(".booked-by").inner_text()
-    looked_at(page, output_dir, "4-booked")
+    assert_accessible(page, output_dir, "desk-4-booked")
 
     page.locator(f"#booking-{hold.pk} .row-actions button").click()
     hold.refresh_from_db()
@@ -78,7 +67,7 @@ def test_a_clerk_books_a_visitor_at_the_desk_and_cancels(
     assert page.locator(f"#booking-{hold.pk} .row-actions button").count() == 0
 
     row.locator(".row-actions a").click()
-    looked_at(page, output_dir, "5-cancel")
+    assert_accessible(page, output_dir, "desk-5-cancel")
     page.fill("#id_reason", "Посетитель перезвонил и попросил отменить")
     page.locator("main form button[type=submit]").click()
     booking.refresh_from_db()
@@ -88,4 +77,4 @@ def test_a_clerk_books_a_visitor_at_the_desk_and_cancels(
     )
     assert Slot.objects.get(pk=slots[4].pk).status == "free"
     assert "перезвонил" in page.locator(f"#booking-{booking.pk}").inner_text()
-    looked_at(page, output_dir, "6-cancelled")
+    assert_accessible(page, output_dir, "desk-6-cancelled")

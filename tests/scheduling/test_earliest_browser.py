@@ -6,8 +6,6 @@ violations."""
 
 from __future__ import annotations
 
-import shutil
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -15,18 +13,11 @@ import pytest
 
 from gorod.scheduling import services
 from gorod.scheduling.models import Booking
-from tests.browser.helpers import describe, screenshot, serious_violations, sign_in
+from tests.browser.helpers import assert_accessible, sign_in
 from tests.people.factories import CitizenFactory, account, child_of
 from tests.scheduling.factories import ServiceFactory, counter, slots_for
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def looked_at(page: Any, output_dir: Path, name: str) -> None:
-    shot = screenshot(page, output_dir, f"earliest-{name}")
-    shutil.copy(shot, Path(tempfile.gettempdir()) / shot.name)
-    violations = serious_violations(page)
-    assert not violations, f"{page.url}\n{describe(violations)}"
 
 
 def test_a_parent_takes_the_first_available_time_for_a_child(
@@ -47,19 +38,19 @@ def test_a_parent_takes_the_first_available_time_for_a_child(
     page.get_by_role("link", name=service.name).click()
     page.get_by_role("link", name=window.institution.name).click()
     page.locator("#citizen-earliest").select_option(str(child.pk))
-    looked_at(page, output_dir, "1-day-step")
+    assert_accessible(page, output_dir, "earliest-1-day-step")
     page.get_by_role("button", name="Ближайшее свободное время").click()
 
     booking = Booking.objects.get(citizen=child)
     assert (booking.status, booking.slot_id) == ("pending", slots[1].pk)  # the first is held
     assert page.url.endswith(f"/scheduling/bookings/{booking.pk}/")
     assert "Первое свободное время удержано" in page.locator("main .messages").inner_text()
-    looked_at(page, output_dir, "2-held")
+    assert_accessible(page, output_dir, "earliest-2-held")
     page.locator("form[action$='/confirm/'] button").click()
     booking.refresh_from_db()
     assert booking.status == "booked"
     assert page.locator("figure.check-in svg").count() == 1
-    looked_at(page, output_dir, "3-booked")
+    assert_accessible(page, output_dir, "earliest-3-booked")
 
 
 def test_nothing_free_is_said_on_the_day_step(
@@ -75,4 +66,4 @@ def test_nothing_free_is_said_on_the_day_step(
     assert "Свободного времени для этой услуги здесь нет" in page.locator("main").inner_text()
     assert page.get_by_role("button", name="Ближайшее свободное время").count() == 1
     assert not Booking.objects.exists()
-    looked_at(page, output_dir, "4-nothing-free")
+    assert_accessible(page, output_dir, "earliest-4-nothing-free")

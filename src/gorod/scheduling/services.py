@@ -9,6 +9,7 @@ index on active bookings; the loser gets a ``Conflict`` listing the nearest free
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import secrets
 import zoneinfo
 from collections.abc import Iterable, Mapping, Sequence
@@ -350,13 +351,12 @@ def booking_hold(
     _acting_for(by_user, citizen, slot.resource.institution_id)
     _slot_checks(slot=slot, service=service, now=now)
     _lock_citizen(citizen)
-    status = Booking.Status.BOOKED if confirm else Booking.Status.PENDING
     booking = _insert(
         slot=slot,
         citizen=citizen,
         service=service,
         by_user=by_user,
-        status=status,
+        status=Booking.Status.BOOKED if confirm else Booking.Status.PENDING,
         now=now,
         limit=conf.active_per_service(),
     )
@@ -391,8 +391,16 @@ def booking_earliest(
     if not service.is_active:
         raise ApplicationError(_("This service is not on offer."), field="service_id")
     _lock_citizen(citizen)
-    status = Booking.Status.BOOKED if confirm else Booking.Status.PENDING
     start = max(after, now) if after is not None else now
+    booking = functools.partial(
+        _insert,
+        citizen=citizen,
+        service=service,
+        by_user=by_user,
+        status=Booking.Status.BOOKED if confirm else Booking.Status.PENDING,
+        now=now,
+        limit=conf.active_per_service(),
+    )
     for _attempt in range(_EARLIEST_ATTEMPTS):
         slot = selectors.slot_earliest_free(
             service=service, institution=institution, after=start, lock=True
@@ -401,17 +409,8 @@ def booking_earliest(
             raise Conflict(
                 _("There is no free time for this service here."), field="institution_id"
             )
-        booking = _insert(
-            slot=slot,
-            citizen=citizen,
-            service=service,
-            by_user=by_user,
-            status=status,
-            now=now,
-            limit=conf.active_per_service(),
-        )
-        if booking is not None:
-            return booking
+        if (booked := booking(slot=slot)) is not None:
+            return booked
         Slot.objects.filter(pk=slot.pk).update(status=Slot.Status.BUSY)
     raise Conflict(_("Could not find a free slot; please try again."), field="institution_id")
 
