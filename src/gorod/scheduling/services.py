@@ -392,7 +392,7 @@ def booking_earliest(
         raise ApplicationError(_("This service is not on offer."), field="service_id")
     _lock_citizen(citizen)
     start = max(after, now) if after is not None else now
-    booking = functools.partial(
+    insert = functools.partial(
         _insert,
         citizen=citizen,
         service=service,
@@ -409,8 +409,8 @@ def booking_earliest(
             raise Conflict(
                 _("There is no free time for this service here."), field="institution_id"
             )
-        if (booked := booking(slot=slot)) is not None:
-            return booked
+        if (booking := insert(slot=slot)) is not None:
+            return booking
         Slot.objects.filter(pk=slot.pk).update(status=Slot.Status.BUSY)
     raise Conflict(_("Could not find a free slot; please try again."), field="institution_id")
 
