@@ -62,3 +62,13 @@ def test_a_datetime_is_aware_whatever_the_database() -> None:
     citizen = CitizenFactory.create()
     (raw,) = _row("SELECT created_at FROM people_citizen WHERE id = %s", [citizen.pk])
     assert datetime_value(raw) == Citizen.objects.get(pk=citizen.pk).created_at
+
+
+def test_fetch_builds_the_first_row_or_gives_none() -> None:
+    citizen = CitizenFactory.create()
+    columns = Columns(Citizen, "c", ["last_name"])
+    sql = f"SELECT {columns.sql()} FROM people_citizen c WHERE c.id = %s"  # noqa: S608
+    found = columns.fetch(sql, [citizen.pk])
+    assert found is not None
+    assert (found.pk, found.last_name) == (citizen.pk, citizen.last_name)
+    assert columns.fetch(sql, [citizen.pk + 1000]) is None

@@ -72,6 +72,11 @@ class Columns(Generic[M]):
                 values[offset] = convert(values[offset], column, connection)
         return self.model.from_db(using, self.attnames, values)
 
+    def fetch(self, sql: str, params: Sequence[Any], using: str = "default") -> M | None:
+        """The instance from the first row of ``sql`` (these columns first), or None."""
+        row = fetch_one(sql, params, using)
+        return self.build(row, using=using) if row is not None else None
+
 
 _DATETIME = Value(None, output_field=DateTimeField())
 
@@ -83,3 +88,11 @@ def datetime_value(value: Any, using: str = "default") -> Any:
     for convert in connection.ops.get_db_converters(_DATETIME):
         value = convert(value, _DATETIME, connection)
     return value
+
+
+def fetch_one(sql: str, params: Sequence[Any], using: str = "default") -> tuple[Any, ...] | None:
+    """The first row of hand-written SQL, or None."""
+    with connections[using].cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    return tuple(row) if row is not None else None

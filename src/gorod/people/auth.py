@@ -12,7 +12,7 @@ from ninja.security import HttpBearer
 from ninja.security import SessionAuth as NinjaSessionAuth
 
 from gorod.people.models import ApiToken, User
-from gorod.rows import Columns
+from gorod.rows import Columns, fetch_one
 
 # How stale a token's ``last_used_at`` may get: it tells the owner roughly when the token
 # was last used, so it is written at most once a minute, not on every request.
@@ -32,9 +32,7 @@ _TOKEN_SQL = (
 
 class TokenAuth(HttpBearer):
     def authenticate(self, request: HttpRequest, token: str) -> User | None:
-        with connection.cursor() as cursor:
-            cursor.execute(_TOKEN_SQL, [ApiToken.hash_key(token)])
-            row = cursor.fetchone()
+        row = fetch_one(_TOKEN_SQL, [ApiToken.hash_key(token)])
         if row is None:
             return None
         token_row, user = _TOKEN.build(row), _USER.build(row, len(_TOKEN))

@@ -16,7 +16,7 @@ from gorod.errors import ApplicationError, NotFound
 from gorod.people.models import Citizen, User
 from gorod.people.scope import citizens_acted_for, restrict
 from gorod.places.models import Institution
-from gorod.rows import Columns, datetime_value
+from gorod.rows import Columns, datetime_value, fetch_one
 from gorod.scheduling.models import ACTIVE_STATUSES, Booking, Resource, Service, Slot
 
 
@@ -153,31 +153,30 @@ def slots_taken(*, slot_ids: list[int]) -> set[int]:
     )
 
 
-def _active(columns: Columns[Any], table: str, pk: int) -> Any:
-    """One active row by key, built from hand-written SQL (booking asks on every request)."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT {columns.sql()} FROM {table} {columns.alias}"  # noqa: S608 - ours
-            f" WHERE {columns.alias}.id = %s AND {columns.alias}.is_active",
-            [pk],
-        )
-        row = cursor.fetchone()
-    return columns.build(row) if row is not None else None
+def _active_sql(columns: Columns[Any], table: str) -> str:
+    """One active row by key (booking asks for its service and office on every request)."""
+    alias = columns.alias
+    return (
+        f"SELECT {columns.sql()} FROM {table} {alias}"  # noqa: S608 - our own names
+        f" WHERE {alias}.id = %s AND {alias}.is_active"
+    )
 
 
 _SERVICE = Columns(Service, "v")
+_SERVICE_SQL = _active_sql(_SERVICE, "scheduling_service")
 _PLACE = Columns(Institution, "i")
+_PLACE_SQL = _active_sql(_PLACE, "places_institution")
 
 
 def service_get(*, service_id: int) -> Service:
-    service: Service | None = _active(_SERVICE, "scheduling_service", service_id)
+    service = _SERVICE.fetch(_SERVICE_SQL, [service_id])
     if service is None:
         raise NotFound(_("No such service."), field="service_id")
     return service
 
 
 def institution_get(*, institution_id: int) -> Institution:
-    institution: Institution | None = _active(_PLACE, "places_institution", institution_id)
+    institution = _PLACE.fetch(_PLACE_SQL, [institution_id])
     if institution is None:
         raise NotFound(_("No such institution."), field="institution_id")
     return institution
@@ -187,6 +186,17 @@ _SLOT = Columns(Slot, "s", ["start", "end", "status", "service_id", "resource_id
 _RESOURCE = Columns(Resource, "r", ["name", "is_active", "institution_id"])
 _INSTITUTION = Columns(Institution, "i", ["name", "address"])
 _OWN_SERVICE = Columns(Service, "v", ["name", "is_active"])
+
+
+def _slot_from(row: tuple[Any, ...]) -> Slot:
+    """The slot with its resource and institution from a row that begins with ``_SLOT``,
+    ``_RESOURCE`` and ``_INSTITUTION``'s columns."""
+    slot = _SLOT.build(row)
+    slot.resource = _RESOURCE.build(row, len(_SLOT))
+    slot.resource.institution = _INSTITUTION.build(row, len(_SLOT) + len(_RESOURCE))
+    return slot
+
+
 # A booking reads its slot with this: written out once, as the ORM would compile it anew
 # on every request.
 _SLOT_SQL = (
@@ -200,17 +210,11 @@ _SLOT_SQL = (
 def slot_and_service_get(*, slot_id: int, service_id: int) -> tuple[Slot, Service]:
     """The slot and the service asked for; one query when the slot is the service's own.
     Only what booking it needs is read: the checks and the answer's names and address."""
-    with connection.cursor() as cursor:
-        cursor.execute(_SLOT_SQL, [slot_id])
-        row = cursor.fetchone()
+    row = fetch_one(_SLOT_SQL, [slot_id])
     if row is None:
         raise NotFound(_("No such slot."), field="slot_id")
-    found = _SLOT.build(row)
-    at = len(_SLOT)
-    found.resource = _RESOURCE.build(row, at)
-    at += len(_RESOURCE)
-    found.resource.institution = _INSTITUTION.build(row, at)
-    at += len(_INSTITUTION)
+    found = _slot_from(row)
+    at = len(_SLOT) + len(_RESOURCE) + len(_INSTITUTION)
     own = _OWN_SERVICE.build(row, at) if row[at] is not None else None
     found.service = own
     if own is not None and own.pk == service_id and own.is_active:
@@ -238,15 +242,11 @@ def slot_earliest_free(
     sql = _EARLIEST_SQL
     if lock and connection.features.has_select_for_update_skip_locked:
         sql += " FOR UPDATE OF s SKIP LOCKED"
-    params = [institution.pk, service.pk, service.pk]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [*params, connection.ops.adapt_datetimefield_value(after)])
-        row = cursor.fetchone()
+    after_value = connection.ops.adapt_datetimefield_value(after)
+    row = fetch_one(sql, [institution.pk, service.pk, service.pk, after_value])
     if row is None:
         return None
-    found = _SLOT.build(row)
-    found.resource = _RESOURCE.build(row, len(_SLOT))
-    found.resource.institution = _INSTITUTION.build(row, len(_SLOT) + len(_RESOURCE))
+    found = _slot_from(row)
     found.service = service if found.service_id == service.pk else None
     return found
 
@@ -275,10 +275,7 @@ def citizen_for(*, user: User, citizen_id: int | None, desk: bool = False) -> Ci
     """The citizen to book for: the user's own record, or a child in their care; with
     ``desk`` (an official booking at their institution's desk), any citizen by id."""
     if citizen_id is None:
-        with connection.cursor() as cursor:
-            cursor.execute(_OWN_CITIZEN_SQL, [user.pk])
-            row = cursor.fetchone()
-        citizen = _CITIZEN.build(row) if row is not None else None
+        citizen = _CITIZEN.fetch(_OWN_CITIZEN_SQL, [user.pk])
     else:
         candidates = Citizen.objects.all() if desk else citizens_acted_for(user)
         citizen = candidates.filter(pk=citizen_id).first()
