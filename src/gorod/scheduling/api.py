@@ -124,15 +124,22 @@ def service_institutions(request: HttpRequest, service_id: Key) -> QuerySet[Inst
     return selectors.institutions_offering(service=selectors.service_get(service_id=service_id))
 
 
+def day_check(day: dt.date, *, field: str) -> dt.date:
+    """A day asked for, refused (400 naming ``field``) outside FIRST_DAY to LAST_DAY."""
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise ApplicationError(
+            _("Choose a day between %(first)s and %(last)s.")
+            % {"first": FIRST_DAY.isoformat(), "last": LAST_DAY.isoformat()},
+            field=field,
+        )
+    return day
+
+
 def _range(date_from: dt.date | None, date_to: dt.date | None) -> tuple[dt.datetime, dt.datetime]:
     zone = services.local_zone()
     for name, day in (("date_from", date_from), ("date_to", date_to)):
-        if day is not None and not FIRST_DAY <= day <= LAST_DAY:
-            raise ApplicationError(
-                _("Ask for dates from %(first)s to %(last)s.")
-                % {"first": FIRST_DAY.isoformat(), "last": LAST_DAY.isoformat()},
-                field=name,
-            )
+        if day is not None:
+            day_check(day, field=name)
     first = date_from or dt.datetime.now(zone).date()
     last = date_to or first + dt.timedelta(days=6)
     if last < first:

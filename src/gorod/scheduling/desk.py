@@ -18,7 +18,6 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from gorod.errors import ApplicationError, NotFound
@@ -27,7 +26,6 @@ from gorod.people.models import Citizen, User
 from gorod.people.scope import official_for
 from gorod.people.services import citizen_record_read
 from gorod.places.models import Institution
-from gorod.portal.notifications import notify
 from gorod.scheduling import selectors, services
 from gorod.scheduling.models import Booking, Service, Slot
 
@@ -41,10 +39,16 @@ _OPEN = (Booking.Status.PENDING, Booking.Status.BOOKED)
 def desk_institution(*, user: User) -> Institution | None:
     """The institution at whose desk ``user`` books for visitors, or None when they may not
     (a citizen, or an official of another role)."""
-    official = official_for(user)
-    if official is None or official.role not in services.DESK_ROLES:
-        return None
-    return official.institution
+    official = services.desk_official(user)
+    return official.institution if official is not None else None
+
+
+def desk_of(by_user: User) -> Institution:
+    """The official's institution; anyone who does not work at a desk is refused (403)."""
+    institution = desk_institution(user=by_user)
+    if institution is None:
+        raise PermissionDenied(_("Only an office's registry clerk or head works at the desk."))
+    return institution
 
 
 def _institution_of(by_user: User) -> Institution:
@@ -80,8 +84,7 @@ def citizen_find(
     """The resident a desk official asks for: by SNILS, or by last name and date of birth
     when only one resident has them. With a SNILS, a last name or date of birth typed
     beside it must be the resident's. The lookup is recorded for the resident to see."""
-    if desk_institution(user=by_user) is None:
-        raise PermissionDenied(_("Only an office's registry clerk or head books at the desk."))
+    desk_of(by_user)
     if snils.strip():
         number = validators.clean_snils(snils)
         citizen = Citizen.objects.filter(snils=number).first()
@@ -125,8 +128,7 @@ def citizen_find(
 
 def visitor_get(*, by_user: User, citizen_id: int) -> Citizen:
     """The visitor found earlier at this desk (the id the desk kept after the lookup)."""
-    if desk_institution(user=by_user) is None:
-        raise PermissionDenied(_("Only an office's registry clerk or head books at the desk."))
+    desk_of(by_user)
     citizen = Citizen.objects.filter(pk=citizen_id).first()
     if citizen is None:
         raise NotFound(_("No such resident."), field="citizen_id")
@@ -137,19 +139,8 @@ def visitor_get(*, by_user: User, citizen_id: int) -> Citizen:
 
 
 def _tell(booking: Booking, *, kind: str, title: str, body: str) -> None:
-    for user, contact in services.listeners(booking.citizen):
-        notify(
-            user=user,
-            kind=kind,
-            title=title,
-            body=body,
-            link=reverse("scheduling:booking", args=[booking.pk]),
-            channels=services._reminder_channels(contact),
-        )
-
-
-def _when(booking: Booking) -> str:
-    return date_format(booking.slot.start.astimezone(services.local_zone()), "DATETIME_FORMAT")
+    link = reverse("scheduling:booking", args=[booking.pk])
+    services.tell(booking, kind=kind, title=title, body=body, link=link)
 
 
 def _place(booking: Booking) -> str:
@@ -161,9 +152,7 @@ def _place(booking: Booking) -> str:
 def desk_book(*, by_user: User, citizen: Citizen, slot: Slot, service: Service) -> Booking:
     """Book ``slot`` for ``citizen`` at once (no hold to confirm): the visitor is at the desk
     or on the phone. The slot must be at the official's own office."""
-    institution = desk_institution(user=by_user)
-    if institution is None:
-        raise PermissionDenied(_("Only an office's registry clerk or head books at the desk."))
+    institution = desk_of(by_user)
     if slot.resource.institution_id != institution.pk:
         raise ApplicationError(_("This time is at another office."), field="slot_id")
     try:
@@ -183,7 +172,7 @@ def desk_book(*, by_user: User, citizen: Citizen, slot: Slot, service: Service) 
         booking,
         kind="scheduling.desk_booked",
         title=_("The office booked you a visit: %(service)s on %(when)s")
-        % {"service": service.name, "when": _when(booking)},
+        % {"service": service.name, "when": services.visit_time(booking)},
         body=_("%(place)s. Check-in code: %(code)s. Visitor: %(name)s.")
         % {"place": _place(booking), "code": booking.code, "name": citizen.full_name},
     )
@@ -204,11 +193,7 @@ def desk_booking_get(*, by_user: User, booking_id: int) -> Booking:
     """A booking of the official's own office; any other is as good as missing."""
     institution = _institution_of(by_user)
     found = (
-        Booking.objects.select_related(
-            "slot", "slot__resource", "slot__resource__institution", "service", "citizen"
-        )
-        .filter(pk=booking_id, slot__resource__institution=institution)
-        .first()
+        selectors._bookings().filter(pk=booking_id, slot__resource__institution=institution).first()
     )
     if found is None:
         raise NotFound(_("No such booking."), field="booking_id")
@@ -266,7 +251,7 @@ def desk_booking_confirm(
         booking,
         kind="scheduling.desk_confirmed",
         title=_("The office confirmed your visit: %(service)s on %(when)s")
-        % {"service": booking.service.name, "when": _when(booking)},
+        % {"service": booking.service.name, "when": services.visit_time(booking)},
         body=_("%(place)s. Check-in code: %(code)s. Visitor: %(name)s.")
         % {"place": _place(booking), "code": booking.code, "name": booking.citizen.full_name},
     )
@@ -285,7 +270,7 @@ def desk_booking_cancel(*, booking: Booking, by_user: User, reason: str) -> Book
         booking,
         kind="scheduling.desk_cancelled",
         title=_("The office cancelled your visit: %(service)s on %(when)s")
-        % {"service": booking.service.name, "when": _when(booking)},
+        % {"service": booking.service.name, "when": services.visit_time(booking)},
         body=_("%(place)s. Reason: %(reason)s") % {"place": _place(booking), "reason": why},
     )
     return booking

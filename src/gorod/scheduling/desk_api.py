@@ -9,28 +9,21 @@ the desk's pages refuse them; a booking of another office is a 404, as if it did
 # annotations at run time, outside this module's namespace.
 import datetime as dt
 
-from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
-from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema
 from ninja.pagination import paginate
 
-from gorod.errors import ApplicationError
 from gorod.people.auth import request_user
 from gorod.people.models import User
 from gorod.places.models import Institution
 from gorod.scheduling import desk
-from gorod.scheduling.api import BookingOut
+from gorod.scheduling.api import BookingOut, day_check
 from gorod.scheduling.models import Booking
 from gorod.schemas import Key, Pages, errors
 
 router = Router(tags=["scheduling desk"])
-
-# The days the office's list can be asked for: far enough for any real office, and the
-# day's bounds never overflow a date.
-FIRST_DAY, LAST_DAY = dt.date(2000, 1, 1), dt.date(2199, 12, 31)
 
 
 class BookerOut(Schema):
@@ -56,10 +49,7 @@ class DeskCancelIn(Schema):
 def _desk_user(request: HttpRequest) -> tuple[User, Institution]:
     """The signed-in desk official and their office; anyone else is a 403."""
     user = request_user(request)
-    institution = desk.desk_institution(user=user)
-    if institution is None:
-        raise PermissionDenied(_("Only an office's registry clerk or head works at the desk."))
-    return user, institution
+    return user, desk.desk_of(user)
 
 
 @router.get("/bookings", response={200: list[DeskBookingOut], **errors(400, 401, 403, 422)})
@@ -68,13 +58,7 @@ def bookings(request: HttpRequest, day: dt.date | None = None) -> QuerySet[Booki
     """The office's bookings on a local day (today when left out), by time, with who
     booked each."""
     _user, institution = _desk_user(request)
-    day = day or timezone.localdate()
-    if not FIRST_DAY <= day <= LAST_DAY:
-        raise ApplicationError(
-            _("Choose a day between %(first)s and %(last)s.")
-            % {"first": FIRST_DAY.isoformat(), "last": LAST_DAY.isoformat()},
-            field="day",
-        )
+    day = day_check(day or timezone.localdate(), field="day")
     return desk.office_bookings(institution=institution, day=day)
 
 

@@ -22,7 +22,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from gorod.errors import ApplicationError, Conflict, NotFound
-from gorod.people.models import Citizen, Role, User
+from gorod.people.models import Citizen, Official, Role, User
 from gorod.people.scope import citizens_acted_for, official_for
 from gorod.places.models import Institution
 from gorod.portal.notifications import notify
@@ -156,14 +156,16 @@ def slots_generate(*, resource: Resource, start_date: dt.date, days: int) -> int
 DESK_ROLES = frozenset({Role.REGISTRY_CLERK, Role.OFFICE_HEAD})
 
 
+def desk_official(user: User) -> Official | None:
+    """``user`` as a registry clerk or office head, who books for their office's visitors."""
+    official = official_for(user)
+    return official if official is not None and official.role in DESK_ROLES else None
+
+
 def books_for_anyone_at(by_user: User, institution_id: int) -> bool:
     """A registry clerk or the office head of the institution: they book for its visitors."""
-    official = official_for(by_user)
-    return (
-        official is not None
-        and official.role in DESK_ROLES
-        and official.institution_id == institution_id
-    )
+    official = desk_official(by_user)
+    return official is not None and official.institution_id == institution_id
 
 
 def _acting_for(by_user: User, citizen: Citizen, institution_id: int) -> None:
@@ -252,6 +254,13 @@ _WHY_NOT = (
 )
 
 
+def _mark_busy(slot: Slot) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE scheduling_slot SET status = %s WHERE id = %s", [Slot.Status.BUSY, slot.pk]
+        )
+
+
 def _lock_citizen(citizen: Citizen) -> None:
     """Lock the citizen's row: one family's parallel requests pass the limit one by one
     (SQLite has one writer at a time anyway)."""
@@ -299,11 +308,7 @@ def _insert(
                 cursor.execute(_WHY_NOT, [citizen.pk, service.pk, adapt(now), slot.pk, adapt(now)])
                 mine, live = cursor.fetchone()
         if row is not None:
-            with connection.cursor() as cursor:
-                cursor.execute(
-                    "UPDATE scheduling_slot SET status = %s WHERE id = %s",
-                    [Slot.Status.BUSY, slot.pk],
-                )
+            _mark_busy(slot)
             stored = {
                 "id": row[0],
                 "slot_id": slot.pk,
@@ -411,7 +416,7 @@ def booking_earliest(
             )
         if (booking := insert(slot=slot)) is not None:
             return booking
-        Slot.objects.filter(pk=slot.pk).update(status=Slot.Status.BUSY)
+        _mark_busy(slot)
     raise Conflict(_("Could not find a free slot; please try again."), field="institution_id")
 
 
@@ -635,6 +640,27 @@ def listeners(citizen: Citizen) -> list[tuple[User, Citizen]]:
     return [(g.guardian.user, g.guardian) for g in guardianships if g.guardian.user is not None]
 
 
+def visit_time(booking: Booking) -> str:
+    """When the visit is, in the city's time, as messages about it tell it."""
+    return date_format(booking.slot.start.astimezone(local_zone()), "DATETIME_FORMAT")
+
+
+def tell(booking: Booking, *, kind: str, title: str, body: str, link: str) -> int:
+    """Tell the citizen of ``booking`` (or a child's guardians) by the channels they chose;
+    returns how many accounts were told."""
+    told = listeners(booking.citizen)
+    for user, contact in told:
+        notify(
+            user=user,
+            kind=kind,
+            title=title,
+            body=body,
+            link=link,
+            channels=_reminder_channels(contact),
+        )
+    return len(told)
+
+
 def reminders_send(*, now: dt.datetime) -> int:
     """Remind each booked visitor once, ``reminder_lead`` before the visit."""
     due = Booking.objects.filter(
@@ -643,7 +669,6 @@ def reminders_send(*, now: dt.datetime) -> int:
         slot__start__gt=now,
         slot__start__lte=now + conf.reminder_lead(),
     ).select_related("slot", "slot__resource__institution", "service", "citizen__user")
-    zone = local_zone()
     sent = 0
     for booking in due:
         with transaction.atomic():
@@ -651,27 +676,22 @@ def reminders_send(*, now: dt.datetime) -> int:
             claimed = Booking.objects.filter(pk=booking.pk, reminded_at__isnull=True).update(
                 reminded_at=now
             )
-            told = listeners(booking.citizen) if claimed else []
-            start = booking.slot.start.astimezone(zone)
-            for user, contact in told:
-                notify(
-                    user=user,
-                    kind="scheduling.reminder",
-                    title=_("Reminder: %(service)s on %(when)s")
-                    % {
-                        "service": booking.service.name,
-                        "when": date_format(start, "DATETIME_FORMAT"),
-                    },
-                    body=_("%(place)s, %(address)s. Check-in code: %(code)s. Visitor: %(name)s.")
-                    % {
-                        "place": booking.slot.resource.institution.name,
-                        "address": booking.slot.resource.institution.address,
-                        "code": booking.code,
-                        "name": booking.citizen.first_name,
-                    },
-                    link=reverse("scheduling:bookings"),
-                    channels=_reminder_channels(contact),
-                )
+            if not claimed:
+                continue
+            told = tell(
+                booking,
+                kind="scheduling.reminder",
+                title=_("Reminder: %(service)s on %(when)s")
+                % {"service": booking.service.name, "when": visit_time(booking)},
+                body=_("%(place)s, %(address)s. Check-in code: %(code)s. Visitor: %(name)s.")
+                % {
+                    "place": booking.slot.resource.institution.name,
+                    "address": booking.slot.resource.institution.address,
+                    "code": booking.code,
+                    "name": booking.citizen.first_name,
+                },
+                link=reverse("scheduling:bookings"),
+            )
             sent += bool(told)
     return sent
 

@@ -369,10 +369,7 @@ VISITOR_KEY = "scheduling.desk_visitor"
 def _desk_place(request: HttpRequest) -> tuple[User, Institution]:
     """The desk official and their office; anyone else is refused (403)."""
     user = _account(request)
-    institution = desk.desk_institution(user=user)
-    if institution is None:
-        raise PermissionDenied
-    return user, institution
+    return user, desk.desk_of(user)
 
 
 def _visitor(request: HttpRequest, user: User, institution: Institution) -> Citizen | None:
