@@ -291,3 +291,19 @@ def city_seed(
         )
         _write(plan, progress)
     return _summary(seeded=True, started=started)
+
+
+def bench_office(*, kind: str, name: str, **fields: Any) -> Institution:
+    """An office in an okrug and district of its own: what a benchmark's empty database
+    needs to book and queue at."""
+    okrug = Okrug.objects.create(name="Бенчмарк", okato="99000000", abbrev="БО")
+    district = District.objects.create(name="Бенчмарк", okato="99100000", okrug=okrug)
+    return Institution.objects.create(
+        kind=kind,
+        name=name,
+        district=district,
+        address="Москва, бенчмарк",
+        lat=55.75,
+        lon=37.62,
+        **fields,
+    )

@@ -29,7 +29,8 @@ from django.utils import timezone
 
 from gorod.people.models import Official, Role, User
 from gorod.places.hours import WEEKDAYS
-from gorod.places.models import District, Institution, Okrug
+from gorod.places.models import Institution
+from gorod.places.services import bench_office
 from gorod.queues import demo, selectors
 from gorod.queues.models import Counter, Shift, Ticket
 from gorod.scheduling.services import local_zone
@@ -38,16 +39,8 @@ ALL_DAY = {day: [["00:00", "24:00"]] for day in WEEKDAYS}
 
 
 def _office() -> Institution:
-    okrug = Okrug.objects.create(name="Бенчмарк", okato="bench-okrug", abbrev="БО")
-    district = District.objects.create(name="Бенчмарк", okato="bench-district", okrug=okrug)
-    return Institution.objects.create(
-        kind=Institution.Kind.SERVICE_CENTRE,
-        name="МФЦ (бенчмарк)",
-        district=district,
-        address="Москва, бенчмарк",
-        lat=55.75,
-        lon=37.62,
-        opening_hours=ALL_DAY,
+    return bench_office(
+        kind=Institution.Kind.SERVICE_CENTRE, name="МФЦ (бенчмарк)", opening_hours=ALL_DAY
     )
 
 

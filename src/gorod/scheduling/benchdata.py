@@ -26,20 +26,14 @@ def build(*, services: int, days: int, citizens: int, seed: int) -> dict[str, An
 
     from gorod.people import snils
     from gorod.people.models import ApiToken, Citizen, User
-    from gorod.places.models import District, Institution, Okrug
+    from gorod.places.models import Institution
+    from gorod.places.services import bench_office
     from gorod.scheduling import services as scheduling
     from gorod.scheduling.models import Service, Slot
 
     rng = random.Random(seed)  # noqa: S311  (synthetic SNILS, not a secret)
-    okrug = Okrug.objects.create(name="Условный округ", okato="99000000", abbrev="УО")
-    district = District.objects.create(name="Условный район", okato="99100000", okrug=okrug)
-    office = Institution.objects.create(
-        kind=Institution.Kind.REGISTRY_OFFICE,
-        name="Условный отдел ЗАГС (бенчмарк)",
-        district=district,
-        address="Москва, условный адрес",
-        lat=55.75,
-        lon=37.62,
+    office = bench_office(
+        kind=Institution.Kind.REGISTRY_OFFICE, name="Условный отдел ЗАГС (бенчмарк)"
     )
     hours = {day: [(dt.time(8), dt.time(20))] for day in range(7)}
     start = timezone.localdate() + dt.timedelta(days=1)
