@@ -12,8 +12,9 @@ from django.utils import timezone
 
 from gorod.errors import ApplicationError, Conflict
 from gorod.people.models import Citizen
+from gorod.places.models import Institution
 from gorod.scheduling import services
-from gorod.scheduling.models import ACTIVE_STATUSES, Booking, Slot
+from gorod.scheduling.models import ACTIVE_STATUSES, Booking, Service, Slot
 from tests.people.factories import CitizenFactory, account
 from tests.scheduling.factories import ServiceFactory, counter, slots_for
 
@@ -91,13 +92,12 @@ def test_one_citizens_parallel_requests_stop_at_the_limit() -> None:
     assert Booking.objects.filter(citizen=citizen, status__in=ACTIVE_STATUSES).count() == 2
 
 
-def test_parallel_requests_for_the_first_available_time_all_get_different_slots() -> None:
-    """FOR UPDATE SKIP LOCKED: each request takes the earliest slot nobody else holds, so
-    none loses a race, and together they take exactly the earliest slots."""
-    service = ServiceFactory.create()
-    slots = slots_for(counter(service=service))
-    citizens = [CitizenFactory.create() for _ in range(RIVALS)]
-    barrier = threading.Barrier(RIVALS)
+def race_earliest(
+    service: Service, institution: Institution, citizens: list[Citizen]
+) -> list[int | str]:
+    """Every citizen asks for the first available time at once; each thread reports the
+    slot it got or the refused field."""
+    barrier = threading.Barrier(len(citizens))
     outcomes: list[int | str] = []
 
     def attempt(citizen: Citizen) -> None:
@@ -105,14 +105,14 @@ def test_parallel_requests_for_the_first_available_time_all_get_different_slots(
             barrier.wait()
             booking = services.booking_earliest(
                 service=service,
-                institution=slots[0].resource.institution,
+                institution=institution,
                 citizen=citizen,
                 by_user=account(citizen),
                 confirm=True,
             )
             outcomes.append(booking.slot_id)
-        except (Conflict, ApplicationError) as refused:
-            outcomes.append(type(refused).__name__)
+        except ApplicationError as refused:
+            outcomes.append(str(refused.field))
         finally:
             connections.close_all()
 
@@ -121,5 +121,32 @@ def test_parallel_requests_for_the_first_available_time_all_get_different_slots(
         thread.start()
     for thread in threads:
         thread.join()
+    return outcomes
+
+
+def test_parallel_requests_for_the_first_available_time_all_get_different_slots() -> None:
+    """FOR UPDATE SKIP LOCKED: each request takes the earliest slot nobody else holds, so
+    none loses a race, and together they take exactly the earliest slots."""
+    service = ServiceFactory.create()
+    slots = slots_for(counter(service=service))
+    citizens = [CitizenFactory.create() for _ in range(RIVALS)]
+    outcomes = race_earliest(service, slots[0].resource.institution, citizens)
     assert sorted(outcomes, key=str) == sorted((slot.pk for slot in slots[:RIVALS]), key=str)
     assert Booking.objects.filter(status__in=ACTIVE_STATUSES).count() == RIVALS
+
+
+def test_one_citizens_parallel_requests_for_the_first_available_time_stop_at_the_limit() -> None:
+    """The citizen's row is locked in the statement that finds the slot, so each request
+    counts the bookings of those before it."""
+    service = ServiceFactory.create()
+    slots = slots_for(counter(service=service))
+    citizen = CitizenFactory.create()
+    outcomes = race_earliest(service, slots[0].resource.institution, [citizen] * RIVALS)
+    assert sorted(outcomes, key=str) == sorted(
+        [slots[0].pk, slots[1].pk, *["service_id"] * (RIVALS - 2)], key=str
+    )
+    assert Booking.objects.filter(citizen=citizen, status__in=ACTIVE_STATUSES).count() == 2
+    assert set(Slot.objects.filter(status=Slot.Status.BUSY).values_list("pk", flat=True)) == {
+        slots[0].pk,
+        slots[1].pk,
+    }

@@ -223,27 +223,42 @@ def slot_and_service_get(*, slot_id: int, service_id: int) -> tuple[Slot, Servic
 
 
 # The earliest free slot for a service at an institution after a time, with the columns a
-# booking's answer needs. Parameters: institution, service, service, after.
+# booking's answer needs. Parameters: citizen, institution, service, service, after. The
+# citizen's row comes first: the booking paths lock it (``citizen_lock``) in the same
+# statement, before the slots are scanned.
 _EARLIEST_SQL = (
-    f"SELECT {_SLOT.sql()}, {_RESOURCE.sql()}, {_INSTITUTION.sql()}"  # noqa: S608 - our columns
+    "WITH c AS (SELECT id FROM people_citizen WHERE id = %s{citizen_lock})"  # noqa: S608
+    f" SELECT {_SLOT.sql()}, {_RESOURCE.sql()}, {_INSTITUTION.sql()}"
     " FROM scheduling_slot s JOIN scheduling_resource r ON r.id = s.resource_id"
-    f" JOIN places_institution i ON i.id = r.institution_id WHERE {_FREE_FOR_SERVICE}"
-    " AND s.start > %s ORDER BY s.start, s.id LIMIT 1"
+    " JOIN places_institution i ON i.id = r.institution_id"
+    f" WHERE EXISTS (SELECT 1 FROM c) AND {_FREE_FOR_SERVICE}"
+    " AND s.start > %s ORDER BY s.start, s.id LIMIT 1{slot_lock}"
 )
 
 
 def slot_earliest_free(
-    *, service: Service, institution: Institution, after: dt.datetime, lock: bool = False
+    *,
+    service: Service,
+    institution: Institution,
+    after: dt.datetime,
+    citizen: Citizen,
+    lock: bool = False,
 ) -> Slot | None:
-    """The earliest free slot for ``service`` at ``institution`` starting after ``after``.
-    With ``lock`` (in a transaction), the slot's row is locked and slots other transactions
-    have locked are skipped, so parallel callers get different slots (PostgreSQL; SQLite
-    has one writer at a time and needs no lock)."""
-    sql = _EARLIEST_SQL
-    if lock and connection.features.has_select_for_update_skip_locked:
-        sql += " FOR UPDATE OF s SKIP LOCKED"
+    """The earliest free slot for ``service`` at ``institution`` starting after ``after``,
+    for ``citizen`` (None if the citizen's record is gone). With ``lock`` (in a
+    transaction), the citizen's row is locked first, as every booking of theirs does, and
+    then the slot's row, skipping slots other transactions have locked, so parallel
+    callers get different slots (PostgreSQL; SQLite has one writer at a time and needs no
+    lock)."""
+    features = connection.features
+    sql = _EARLIEST_SQL.format(
+        citizen_lock=" FOR UPDATE" if lock and features.has_select_for_update else "",
+        slot_lock=" FOR UPDATE OF s SKIP LOCKED"
+        if lock and features.has_select_for_update_skip_locked
+        else "",
+    )
     after_value = connection.ops.adapt_datetimefield_value(after)
-    row = fetch_one(sql, [institution.pk, service.pk, service.pk, after_value])
+    row = fetch_one(sql, [citizen.pk, institution.pk, service.pk, service.pk, after_value])
     if row is None:
         return None
     found = _slot_from(row)
@@ -269,6 +284,33 @@ def booking_get(*, user: AbstractBaseUser | AnonymousUser, booking_id: int) -> B
 
 _CITIZEN = Columns(Citizen, "c")
 _OWN_CITIZEN_SQL = f"SELECT {_CITIZEN.sql()} FROM people_citizen c WHERE c.user_id = %s"  # noqa: S608
+
+
+_PARTIES = (_SERVICE, _PLACE, _CITIZEN)
+# The service, the office and the user's own citizen record, all active: a booking for
+# oneself at the first available time needs the three, so they are read together.
+# Parameters: service, institution, user.
+_PARTIES_SQL = (
+    f"SELECT {', '.join(part.sql() for part in _PARTIES)}"  # noqa: S608 - our columns
+    " FROM scheduling_service v, places_institution i, people_citizen c"
+    " WHERE v.id = %s AND v.is_active AND i.id = %s AND i.is_active AND c.user_id = %s"
+)
+
+
+def booking_parties(
+    *, user: User, service_id: int, institution_id: int
+) -> tuple[Service, Institution, Citizen]:
+    """The service and the institution asked for and the user's own citizen record, in
+    one query; when one of them is missing, the error of the one that is."""
+    row = fetch_one(_PARTIES_SQL, [service_id, institution_id, user.pk])
+    if row is None:
+        return (
+            service_get(service_id=service_id),
+            institution_get(institution_id=institution_id),
+            citizen_for(user=user, citizen_id=None),
+        )
+    citizen_at = len(_SERVICE) + len(_PLACE)
+    return _SERVICE.build(row), _PLACE.build(row, len(_SERVICE)), _CITIZEN.build(row, citizen_at)
 
 
 def citizen_for(*, user: User, citizen_id: int | None, desk: bool = False) -> Citizen:

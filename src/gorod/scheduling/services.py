@@ -239,10 +239,21 @@ _INSERT = (
     "INSERT INTO scheduling_booking (slot_id, citizen_id, service_id, status, code,"
     " hold_expires_at, booked_by_id, rescheduled_from_id, cancelled_reason, created_at,"
     " updated_at) SELECT %s, %s, %s, %s, %s, %s, %s, %s, '', %s, %s WHERE {condition}"
-    " ON CONFLICT DO NOTHING RETURNING id"
+    " ON CONFLICT DO NOTHING"
 )
-_INSERT_ANY = _INSERT.format(condition="1 = 1")
-_INSERT_UNDER_LIMIT = _INSERT.format(condition=f"({_ACTIVE_OF_CITIZEN}) < %s")
+# PostgreSQL marks the slot busy in the same statement (SQLite has no INSERT in a WITH).
+_INSERT_MARKING_BUSY = (
+    "WITH b AS ({insert} RETURNING id, slot_id) UPDATE scheduling_slot SET status = 'busy'"
+    " FROM b WHERE scheduling_slot.id = b.slot_id RETURNING b.id"
+)
+# By (with a limit, marking the slot busy): each returns the new booking's id.
+_INSERTS = {
+    (limited, marking): (_INSERT_MARKING_BUSY if marking else "{insert} RETURNING id").format(
+        insert=_INSERT.format(condition=f"({_ACTIVE_OF_CITIZEN}) < %s" if limited else "1 = 1")
+    )
+    for limited in (False, True)
+    for marking in (False, True)
+}
 
 # Why an insert did nothing: the citizen's active bookings for the service, and the live
 # (not expired) active bookings on the slot. Parameters: citizen, service, now, slot, now.
@@ -301,14 +312,16 @@ def _insert(
         ]
         if limit is not None:
             params += [citizen.pk, service.pk, adapt(now), limit]
+        marking = connection.vendor == "postgresql"
         with connection.cursor() as cursor:
-            cursor.execute(_INSERT_ANY if limit is None else _INSERT_UNDER_LIMIT, params)
+            cursor.execute(_INSERTS[limit is not None, marking], params)
             row = cursor.fetchone()
             if row is None:
                 cursor.execute(_WHY_NOT, [citizen.pk, service.pk, adapt(now), slot.pk, adapt(now)])
                 mine, live = cursor.fetchone()
         if row is not None:
-            _mark_busy(slot)
+            if not marking:
+                _mark_busy(slot)
             stored = {
                 "id": row[0],
                 "slot_id": slot.pk,
@@ -395,7 +408,6 @@ def booking_earliest(
     _acting_for(by_user, citizen, institution.pk)
     if not service.is_active:
         raise ApplicationError(_("This service is not on offer."), field="service_id")
-    _lock_citizen(citizen)
     start = max(after, now) if after is not None else now
     insert = functools.partial(
         _insert,
@@ -407,8 +419,9 @@ def booking_earliest(
         limit=conf.active_per_service(),
     )
     for _attempt in range(_EARLIEST_ATTEMPTS):
+        # Locks the citizen's row first, as _lock_citizen does for a chosen slot.
         slot = selectors.slot_earliest_free(
-            service=service, institution=institution, after=start, lock=True
+            service=service, institution=institution, after=start, citizen=citizen, lock=True
         )
         if slot is None:
             raise Conflict(
