@@ -138,6 +138,16 @@ if DATABASE_URL:
     DATABASES = {
         "default": dj_database_url.parse(DATABASE_URL, conn_max_age=60, conn_health_checks=True)
     }
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and _env_bool(
+        "DATABASE_PREPARED_STATEMENTS", default=True
+    ):
+        # Parameters bound by the server, and a statement prepared once it has run five
+        # times on a connection (psycopg's default): PostgreSQL then plans the hot queries
+        # once per connection instead of on every request. Off behind a pooler that does not keep
+        # prepared statements (PgBouncer in transaction mode before 1.21).
+        DATABASES["default"].setdefault("OPTIONS", {}).update(
+            server_side_binding=True, prepare_threshold=5
+        )
 else:
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES = {
