@@ -6,7 +6,14 @@ import os
 
 import pytest
 
-from gorod.scheduling.bench import Board, Stats, _cpu_seconds, _databases, run
+from gorod.scheduling.bench import (
+    Board,
+    Stats,
+    _cpu_seconds,
+    _databases,
+    _postgres_cpu_seconds,
+    run,
+)
 
 
 def test_the_window_skips_taken_slots_in_order() -> None:
@@ -39,3 +46,42 @@ def test_an_unknown_way_of_asking_is_refused(modes: str) -> None:
     options = dict.fromkeys(("clients", "services", "days", "citizens", "window", "workers"), 1)
     with pytest.raises(ValueError, match="--modes"):
         run(**options, threads=1, modes=modes, databases="sqlite")
+
+
+def test_the_database_servers_cpu_is_read_when_it_runs_here() -> None:
+    if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
+        pytest.skip("the suite runs on SQLite: no PostgreSQL server to read")
+    seconds = _postgres_cpu_seconds()
+    assert seconds is not None
+    assert seconds > 0
+
+
+def test_a_short_run_books_every_request_once_over_http() -> None:
+    """The whole benchmark, small: a real gunicorn, its own fresh database of the suite's
+    kind, four clients asking for the first available time."""
+    database = (
+        "postgresql" if os.environ.get("DATABASE_URL", "").startswith("postgres") else "sqlite"
+    )
+    figures = run(
+        clients=4,
+        services=2,
+        days=1,
+        citizens=2,
+        window=4,
+        workers=1,
+        threads=2,
+        seconds=1.5,
+        databases=database,
+        modes="earliest",
+        seed=7,
+    )
+    run_figures = figures[database]["earliest"]
+    assert run_figures["bookings"] > 0
+    assert run_figures["other_statuses"] == {}  # every answer a 201, 409 or 400
+    assert run_figures["double_bookings"] == 0
+    assert run_figures["active_bookings_match_201s"] is True
+    assert run_figures["client_cpu_ms_per_request"] > 0
+    if database == "postgresql":
+        assert run_figures["database_cpu_ms_per_booking"] > 0
+    else:
+        assert run_figures["database_cpu_ms_per_booking"] is None

@@ -7,7 +7,9 @@ import datetime as dt
 from typing import Any
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from gorod.errors import ApplicationError, Conflict
@@ -45,6 +47,26 @@ def test_the_earliest_free_slot_is_held(office: Office) -> None:
         office.service.pk,
         account(office.citizen).pk,
     )
+
+
+def test_on_postgresql_it_is_one_statement(office: Office) -> None:
+    """The function of migration 0004 books in one round trip: no BEGIN, no COMMIT of its
+    own; the transaction is what it falls back on."""
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite books in a transaction")
+    with CaptureQueriesContext(connection) as queries:
+        booking = earliest(office, confirm=True)
+    assert len(queries) == 1
+    assert "scheduling_book_earliest(" in queries[0]["sql"]
+    assert booking.slot.status == Slot.Status.BUSY
+    assert booking.slot.resource.institution == office.resource.institution
+    stored = Booking.objects.get(pk=booking.pk)
+    assert (stored.slot_id, stored.status, stored.code) == (
+        office.slots[0].pk,
+        Booking.Status.BOOKED,
+        booking.code,
+    )
+    assert Slot.objects.get(pk=office.slots[0].pk).status == Slot.Status.BUSY
 
 
 def test_taken_slots_are_passed_over_and_confirm_books(office: Office) -> None:

@@ -61,7 +61,7 @@ ACTIVE_SQL = (
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--clients", type=int, default=64, help="concurrent clients (64)")
     parser.add_argument("--services", type=int, default=40, help="counters, one service each")
-    parser.add_argument("--days", type=int, default=3, help="days of slots (3; 48 a day)")
+    parser.add_argument("--days", type=int, default=14, help="days of slots (14; 48 a day)")
     parser.add_argument("--citizens", type=int, default=8, help="citizens per client (8)")
     parser.add_argument("--window", type=int, default=16, help="earliest free slots to pick from")
     parser.add_argument(
@@ -235,7 +235,8 @@ def _bench_one(
     )
     with _server(env, options["workers"], options["threads"]) as (port, server):
         asyncio.run(_warm_up(port, options["clients"]))
-        cpu_before = _cpu_seconds(server.pid)
+        cpu_before, client_before = _cpu_seconds(server.pid), time.process_time()
+        postgres_before = _postgres_cpu_seconds() if database == "postgresql" else None
         stats = asyncio.run(
             _contend(
                 port,
@@ -247,6 +248,8 @@ def _bench_one(
             )
         )
         cpu = _cpu_seconds(server.pid) - cpu_before
+        client = time.process_time() - client_before
+        postgres = _postgres_cpu_seconds() if postgres_before is not None else None
     doubled, active = _verify(env, database)
     seconds = stats.seconds
     return {
@@ -258,12 +261,16 @@ def _bench_one(
         ("lost_races_409" if mode == "chosen" else "fully_booked_409"): stats.lost,
         "refused_by_limit": stats.limited,
         "other_statuses": dict(stats.other),
-        "server_cpu_ms_per_request": round(cpu * 1000 / stats.requests, 1)
-        if stats.requests
-        else 0.0,
-        "server_cpu_ms_per_booking": round(cpu * 1000 / stats.booked, 1) if stats.booked else 0.0,
+        "server_cpu_ms_per_request": _per(cpu, stats.requests),
+        "server_cpu_ms_per_booking": _per(cpu, stats.booked),
         # How much of the machine the web server got: below 1 core, others held the rest.
         "server_cores_used": round(cpu / seconds, 2) if seconds else 0.0,
+        # The rest of the machine's work: these clients, and the PostgreSQL server when it
+        # runs on this machine (None otherwise; SQLite runs inside the web server).
+        "client_cpu_ms_per_request": _per(client, stats.requests),
+        "database_cpu_ms_per_booking": _per(postgres - postgres_before, stats.booked)
+        if postgres is not None and postgres_before is not None
+        else None,
         "latency_ms_p50": stats.percentile(50),
         "latency_ms_p99": stats.percentile(99),
         "seconds": round(seconds, 2),
@@ -409,6 +416,26 @@ def _cpu_seconds(pid: int) -> float:
             fields = Path(f"/proc/{each}/stat").read_text().rsplit(")", 1)[1].split()
             total += (int(fields[11]) + int(fields[12])) / ticks
     return total
+
+
+def _per(seconds: float, count: int) -> float:
+    """Milliseconds each of ``count``, to a tenth."""
+    return round(seconds * 1000 / count, 1) if count else 0.0
+
+
+def _postgres_cpu_seconds() -> float | None:
+    """CPU time of the PostgreSQL server's processes on this machine so far, with that of
+    the backends that have ended (their postmaster reaped them); None when none runs here
+    or its processes are not ours to read."""
+    ticks, total, found = os.sysconf("SC_CLK_TCK"), 0, False
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError):
+            name, _, rest = stat.read_text().partition(") ")
+            if name.endswith("(postgres"):
+                fields = rest.split()
+                total += sum(int(value) for value in fields[11:15])  # utime … cstime
+                found = True
+    return total / ticks if found else None
 
 
 async def _contend(

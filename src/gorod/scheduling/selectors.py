@@ -188,19 +188,25 @@ _INSTITUTION = Columns(Institution, "i", ["name", "address"])
 _OWN_SERVICE = Columns(Service, "v", ["name", "is_active"])
 
 
-def _slot_from(row: tuple[Any, ...]) -> Slot:
-    """The slot with its resource and institution from a row that begins with ``_SLOT``,
-    ``_RESOURCE`` and ``_INSTITUTION``'s columns."""
-    slot = _SLOT.build(row)
-    slot.resource = _RESOURCE.build(row, len(_SLOT))
-    slot.resource.institution = _INSTITUTION.build(row, len(_SLOT) + len(_RESOURCE))
+# What a booking's answer shows of its slot, from ``scheduling_slot s`` with its resource
+# ``r`` and institution ``i``: a SELECT list that ``slot_from`` reads back.
+SLOT_COLUMNS = f"{_SLOT.sql()}, {_RESOURCE.sql()}, {_INSTITUTION.sql()}"
+
+
+def slot_from(row: tuple[Any, ...], start: int = 0) -> Slot:
+    """The slot with its resource and institution from ``SLOT_COLUMNS`` in ``row`` from
+    ``start`` on."""
+    slot = _SLOT.build(row, start)
+    start += len(_SLOT)
+    slot.resource = _RESOURCE.build(row, start)
+    slot.resource.institution = _INSTITUTION.build(row, start + len(_RESOURCE))
     return slot
 
 
 # A booking reads its slot with this: written out once, as the ORM would compile it anew
 # on every request.
 _SLOT_SQL = (
-    f"SELECT {_SLOT.sql()}, {_RESOURCE.sql()}, {_INSTITUTION.sql()}, {_OWN_SERVICE.sql()}"  # noqa: S608
+    f"SELECT {SLOT_COLUMNS}, {_OWN_SERVICE.sql()}"  # noqa: S608
     " FROM scheduling_slot s JOIN scheduling_resource r ON r.id = s.resource_id"
     " JOIN places_institution i ON i.id = r.institution_id"
     " LEFT JOIN scheduling_service v ON v.id = s.service_id WHERE s.id = %s"
@@ -213,7 +219,7 @@ def slot_and_service_get(*, slot_id: int, service_id: int) -> tuple[Slot, Servic
     row = fetch_one(_SLOT_SQL, [slot_id])
     if row is None:
         raise NotFound(_("No such slot."), field="slot_id")
-    found = _slot_from(row)
+    found = slot_from(row)
     at = len(_SLOT) + len(_RESOURCE) + len(_INSTITUTION)
     own = _OWN_SERVICE.build(row, at) if row[at] is not None else None
     found.service = own
@@ -228,7 +234,7 @@ def slot_and_service_get(*, slot_id: int, service_id: int) -> tuple[Slot, Servic
 # statement, before the slots are scanned.
 _EARLIEST_SQL = (
     "WITH c AS (SELECT id FROM people_citizen WHERE id = %s{citizen_lock})"  # noqa: S608
-    f" SELECT {_SLOT.sql()}, {_RESOURCE.sql()}, {_INSTITUTION.sql()}"
+    f" SELECT {SLOT_COLUMNS}"
     " FROM scheduling_slot s JOIN scheduling_resource r ON r.id = s.resource_id"
     " JOIN places_institution i ON i.id = r.institution_id"
     f" WHERE EXISTS (SELECT 1 FROM c) AND {_FREE_FOR_SERVICE}"
@@ -261,7 +267,7 @@ def slot_earliest_free(
     row = fetch_one(sql, [citizen.pk, institution.pk, service.pk, service.pk, after_value])
     if row is None:
         return None
-    found = _slot_from(row)
+    found = slot_from(row)
     found.service = service if found.service_id == service.pk else None
     return found
 

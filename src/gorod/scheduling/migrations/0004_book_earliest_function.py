@@ -1,0 +1,80 @@
+"""PostgreSQL: the first available time booked in one round trip.
+
+``scheduling_book_earliest`` does what ``services.booking_earliest`` does in a transaction,
+as one function call of two statements: lock the citizen's row; then lock the earliest
+free slot (skipping those other transactions hold), insert the booking if the citizen has
+fewer active bookings for the service than the limit, and mark the slot busy. Each
+statement in a PL/pgSQL function takes a fresh snapshot (read committed), so the count
+sees every booking of the citizen's committed before their row was locked, as in the
+transaction. When nothing was booked (a limit, no free slot, an insert that collided) it
+returns nulls and has changed nothing; the service falls back to its transaction, which
+says why.
+
+SQLite has no such functions and needs none (one writer at a time).
+"""
+
+from __future__ import annotations
+
+from django.db import migrations
+from django.db.backends.base.schema import BaseDatabaseSchemaEditor
+from django.db.migrations.state import StateApps
+
+CREATE = """
+CREATE OR REPLACE FUNCTION scheduling_book_earliest(
+    p_citizen bigint, p_institution bigint, p_service bigint, p_after timestamptz,
+    p_status varchar, p_code varchar, p_expires timestamptz, p_booked_by bigint,
+    p_now timestamptz, p_created timestamptz, p_limit integer,
+    OUT new_booking bigint, OUT new_slot bigint
+) LANGUAGE plpgsql VOLATILE AS $$
+BEGIN
+    PERFORM 1 FROM people_citizen c WHERE c.id = p_citizen FOR UPDATE;
+    WITH free AS (
+        SELECT s.id FROM scheduling_slot s JOIN scheduling_resource r ON r.id = s.resource_id
+         WHERE r.institution_id = p_institution AND r.is_active AND s.status = 'free'
+           AND (s.service_id = p_service OR (s.service_id IS NULL AND EXISTS (
+                SELECT 1 FROM scheduling_resource_services m
+                 WHERE m.resource_id = r.id AND m.service_id = p_service)))
+           AND s.start > p_after
+         ORDER BY s.start, s.id LIMIT 1
+           FOR UPDATE OF s SKIP LOCKED
+    ), booked AS (
+        INSERT INTO scheduling_booking (slot_id, citizen_id, service_id, status, code,
+            hold_expires_at, booked_by_id, rescheduled_from_id, cancelled_reason,
+            created_at, updated_at)
+        SELECT free.id, p_citizen, p_service, p_status, p_code, p_expires, p_booked_by,
+            NULL, '', p_created, p_created FROM free
+         WHERE (SELECT count(*) FROM scheduling_booking b
+                 WHERE b.citizen_id = p_citizen AND b.service_id = p_service
+                   AND (b.status = 'booked'
+                        OR (b.status = 'pending' AND b.hold_expires_at > p_now))) < p_limit
+        ON CONFLICT DO NOTHING
+        RETURNING id, slot_id
+    ), busy AS (
+        UPDATE scheduling_slot SET status = 'busy' FROM booked
+         WHERE scheduling_slot.id = booked.slot_id
+    )
+    SELECT booked.id, booked.slot_id INTO new_booking, new_slot FROM booked;
+END
+$$
+"""
+
+DROP = (
+    "DROP FUNCTION IF EXISTS scheduling_book_earliest(bigint, bigint, bigint, timestamptz,"
+    " varchar, varchar, timestamptz, bigint, timestamptz, timestamptz, integer)"
+)
+
+
+def create(apps: StateApps, schema_editor: BaseDatabaseSchemaEditor) -> None:
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute(CREATE)
+
+
+def drop(apps: StateApps, schema_editor: BaseDatabaseSchemaEditor) -> None:
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute(DROP)
+
+
+class Migration(migrations.Migration):
+    dependencies = [("scheduling", "0003_weekly_spans")]
+
+    operations = [migrations.RunPython(create, drop, elidable=False)]
