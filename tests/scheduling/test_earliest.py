@@ -13,7 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from gorod.errors import ApplicationError, Conflict
-from gorod.scheduling import services
+from gorod.scheduling import selectors, services
 from gorod.scheduling.models import ACTIVE_STATUSES, Booking, Slot
 from tests.people.factories import CitizenFactory, OfficialFactory, account, child_of, token_for
 from tests.scheduling.conftest import Office
@@ -114,6 +114,19 @@ def test_a_counter_serving_several_services_is_searched_too() -> None:
     assert slots[0].service_id is None
     assert booking.slot_id == slots[0].pk
     assert booking.service_id == marriage.pk
+
+
+def test_a_counter_that_no_longer_serves_the_service_is_passed_over(office: Office) -> None:
+    """Its slots for the service stay in the table, but neither the first available time
+    nor the list of free slots offers them: the counter beside it does."""
+    other = counter(service=office.service, institution=office.resource.institution, name="2")
+    beside = slots_for(other)
+    assert beside[0].start == office.slots[0].start  # as early, and made later
+    office.resource.services.remove(office.service)
+    booking = earliest(office)
+    assert booking.slot_id == beside[0].pk
+    listed = selectors.slots_free(service=office.service, institution=other.institution)
+    assert {slot.resource_id for slot in listed} == {other.pk}
 
 
 def test_a_service_with_no_free_time_is_a_conflict_naming_the_office(office: Office) -> None:

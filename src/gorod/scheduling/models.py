@@ -246,7 +246,16 @@ class Slot(models.Model):
             models.UniqueConstraint(fields=["resource", "start"], name="scheduling_slot_once"),
             models.CheckConstraint(condition=Q(start__lt=F("end")), name="scheduling_slot_order"),
         ]
-        indexes = [models.Index(fields=["status", "start"], name="scheduling_slot_free_idx")]
+        indexes = [
+            models.Index(fields=["status", "start"], name="scheduling_slot_free_idx"),
+            # A resource's free slots in order: the first available time reads one a
+            # counter, however many other offices and services share the table.
+            models.Index(
+                fields=["resource", "start"],
+                condition=Q(status="free"),
+                name="scheduling_slot_free_at",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.resource} {self.start:%Y-%m-%d %H:%M}"

@@ -40,8 +40,9 @@ def institutions_offering(*, service: Service) -> QuerySet[Institution]:
 
 
 def _serves(service: Service) -> Q:
-    """Slots usable for ``service``: its own, or open slots of a resource serving it."""
-    return Q(service=service) | Q(service__isnull=True, resource__services=service)
+    """Slots usable for ``service``: of a resource serving it, the service's own or open
+    to any of the resource's services."""
+    return Q(resource__services=service) & (Q(service=service) | Q(service__isnull=True))
 
 
 def slots_free(
@@ -70,8 +71,8 @@ def slots_free(
 # ``slots_free`` written out for the booking paths. Parameters: institution, service, service.
 _FREE_FOR_SERVICE = (
     "r.institution_id = %s AND r.is_active AND s.status = 'free'"
-    " AND (s.service_id = %s OR (s.service_id IS NULL AND EXISTS (SELECT 1 FROM"
-    " scheduling_resource_services m WHERE m.resource_id = r.id AND m.service_id = %s)))"
+    " AND (s.service_id = %s OR s.service_id IS NULL) AND EXISTS (SELECT 1 FROM"
+    " scheduling_resource_services m WHERE m.resource_id = r.id AND m.service_id = %s)"
 )
 # Those other than one slot, from a time on: a lost race asks for them on every 409.
 # Parameters: institution, service, service, slot, now.

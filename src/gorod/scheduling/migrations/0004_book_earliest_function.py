@@ -3,7 +3,10 @@
 ``scheduling_book_earliest`` does what ``services.booking_earliest`` does in a transaction,
 as one function call of two statements: lock the citizen's row; then lock the earliest
 free slot (skipping those other transactions hold), insert the booking if the citizen has
-fewer active bookings for the service than the limit, and mark the slot busy. Each
+fewer active bookings for the service than the limit, and mark the slot busy. The slot is
+found counter by counter (a counter of the office that serves the service, its earliest
+free slot for it): the cost does not grow with the slots of other offices and services.
+The other counters' candidates stay locked only while the call runs. Each
 statement in a PL/pgSQL function takes a fresh snapshot (read committed), so the count
 sees every booking of the citizen's committed before their row was locked, as in the
 transaction. When nothing was booked (a limit, no free slot, an insert that collided) it
@@ -29,14 +32,19 @@ CREATE OR REPLACE FUNCTION scheduling_book_earliest(
 BEGIN
     PERFORM 1 FROM people_citizen c WHERE c.id = p_citizen FOR UPDATE;
     WITH free AS (
-        SELECT s.id FROM scheduling_slot s JOIN scheduling_resource r ON r.id = s.resource_id
-         WHERE r.institution_id = p_institution AND r.is_active AND s.status = 'free'
-           AND (s.service_id = p_service OR (s.service_id IS NULL AND EXISTS (
-                SELECT 1 FROM scheduling_resource_services m
-                 WHERE m.resource_id = r.id AND m.service_id = p_service)))
-           AND s.start > p_after
-         ORDER BY s.start, s.id LIMIT 1
-           FOR UPDATE OF s SKIP LOCKED
+        -- each counter of the office serving the service offers its earliest free slot
+        -- (by the partial index scheduling_slot_free_at); the earliest of those is taken
+        SELECT c.id FROM scheduling_resource r CROSS JOIN LATERAL (
+            SELECT s.id, s.start FROM scheduling_slot s
+             WHERE s.resource_id = r.id AND s.status = 'free' AND s.start > p_after
+               AND (s.service_id = p_service OR s.service_id IS NULL)
+             ORDER BY s.start LIMIT 1
+               FOR UPDATE OF s SKIP LOCKED
+        ) c
+         WHERE r.institution_id = p_institution AND r.is_active AND EXISTS (
+               SELECT 1 FROM scheduling_resource_services m
+                WHERE m.resource_id = r.id AND m.service_id = p_service)
+         ORDER BY c.start, c.id LIMIT 1
     ), booked AS (
         INSERT INTO scheduling_booking (slot_id, citizen_id, service_id, status, code,
             hold_expires_at, booked_by_id, rescheduled_from_id, cancelled_reason,
