@@ -12,10 +12,18 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from gorod.errors import ApplicationError, Conflict
+from gorod.errors import ApplicationError, Conflict, NotFound
+from gorod.people.models import User
 from gorod.scheduling import selectors, services
 from gorod.scheduling.models import ACTIVE_STATUSES, Booking, Slot
-from tests.people.factories import CitizenFactory, OfficialFactory, account, child_of, token_for
+from tests.people.factories import (
+    CitizenFactory,
+    OfficialFactory,
+    UserFactory,
+    account,
+    child_of,
+    token_for,
+)
 from tests.scheduling.conftest import Office
 from tests.scheduling.factories import ServiceFactory, counter, slots_for
 
@@ -67,6 +75,50 @@ def test_on_postgresql_it_is_one_statement(office: Office) -> None:
         booking.code,
     )
     assert Slot.objects.get(pk=office.slots[0].pk).status == Slot.Status.BUSY
+
+
+def for_self(office: Office, user: User | None = None, **kwargs: Any) -> Booking:
+    return services.booking_earliest_for_self(
+        by_user=user or account(office.citizen),
+        service_id=kwargs.pop("service_id", office.service.pk),
+        institution_id=kwargs.pop("institution_id", office.resource.institution_id),
+        **kwargs,
+    )
+
+
+def test_for_oneself_by_ids_the_own_record_is_booked(office: Office) -> None:
+    with CaptureQueriesContext(connection) as queries:
+        booking = for_self(office, confirm=True)
+    if connection.vendor == "postgresql":  # the service, office and citizen in the call
+        assert len(queries) == 1
+    assert (booking.citizen_id, booking.slot_id, booking.status) == (
+        office.citizen.pk,
+        office.slots[0].pk,
+        Booking.Status.BOOKED,
+    )
+    assert (booking.service.name, booking.slot.resource.institution.name) == (
+        office.service.name,
+        office.resource.institution.name,
+    )
+    assert Booking.objects.get(pk=booking.pk).code == booking.code
+
+
+def test_for_oneself_by_ids_each_refusal_names_its_field(office: Office) -> None:
+    with pytest.raises(NotFound) as missing:
+        for_self(office, service_id=office.service.pk + 1000)
+    assert missing.value.field == "service_id"
+    with pytest.raises(NotFound) as elsewhere:
+        for_self(office, institution_id=office.resource.institution_id + 1000)
+    assert elsewhere.value.field == "institution_id"
+    with pytest.raises(ApplicationError) as no_record:
+        for_self(office, user=UserFactory.create())
+    assert no_record.value.field == "citizen_id"
+    for_self(office)
+    for_self(office)
+    with pytest.raises(ApplicationError) as limited:
+        for_self(office)
+    assert limited.value.field == "service_id"
+    assert Booking.objects.count() == 2
 
 
 def test_taken_slots_are_passed_over_and_confirm_books(office: Office) -> None:

@@ -187,15 +187,19 @@ def booking_earliest(request: HttpRequest, payload: EarliestIn) -> Status[Bookin
     user = request_user(request)
     if payload.after is not None and payload.after.tzinfo is None:
         raise ApplicationError(_("Give the time with its time zone."), field="after")
-    if payload.citizen_id is None:  # for oneself: most requests, so one query reads all three
-        service, institution, citizen = selectors.booking_parties(
-            user=user, service_id=payload.service_id, institution_id=payload.institution_id
+    if payload.citizen_id is None:  # for oneself: most requests
+        booking = services.booking_earliest_for_self(
+            by_user=user,
+            service_id=payload.service_id,
+            institution_id=payload.institution_id,
+            after=payload.after,
+            confirm=payload.confirm,
         )
-    else:
-        service = selectors.service_get(service_id=payload.service_id)
-        institution = selectors.institution_get(institution_id=payload.institution_id)
-        desk = services.books_for_anyone_at(user, institution.pk)
-        citizen = selectors.citizen_for(user=user, citizen_id=payload.citizen_id, desk=desk)
+        return Status(201, booking)
+    service = selectors.service_get(service_id=payload.service_id)
+    institution = selectors.institution_get(institution_id=payload.institution_id)
+    desk = services.books_for_anyone_at(user, institution.pk)
+    citizen = selectors.citizen_for(user=user, citizen_id=payload.citizen_id, desk=desk)
     booking = services.booking_earliest(
         service=service,
         institution=institution,

@@ -163,14 +163,15 @@ def _active_sql(columns: Columns[Any], table: str) -> str:
     )
 
 
-_SERVICE = Columns(Service, "v")
-_SERVICE_SQL = _active_sql(_SERVICE, "scheduling_service")
+# A service and a citizen as hand-written SQL reads them (``v`` and ``c``).
+SERVICE_COLUMNS = Columns(Service, "v")
+_SERVICE_SQL = _active_sql(SERVICE_COLUMNS, "scheduling_service")
 _PLACE = Columns(Institution, "i")
 _PLACE_SQL = _active_sql(_PLACE, "places_institution")
 
 
 def service_get(*, service_id: int) -> Service:
-    service = _SERVICE.fetch(_SERVICE_SQL, [service_id])
+    service = SERVICE_COLUMNS.fetch(_SERVICE_SQL, [service_id])
     if service is None:
         raise NotFound(_("No such service."), field="service_id")
     return service
@@ -192,6 +193,7 @@ _OWN_SERVICE = Columns(Service, "v", ["name", "is_active"])
 # What a booking's answer shows of its slot, from ``scheduling_slot s`` with its resource
 # ``r`` and institution ``i``: a SELECT list that ``slot_from`` reads back.
 SLOT_COLUMNS = f"{_SLOT.sql()}, {_RESOURCE.sql()}, {_INSTITUTION.sql()}"
+SLOT_COLUMNS_COUNT = len(_SLOT) + len(_RESOURCE) + len(_INSTITUTION)
 
 
 def slot_from(row: tuple[Any, ...], start: int = 0) -> Slot:
@@ -221,7 +223,7 @@ def slot_and_service_get(*, slot_id: int, service_id: int) -> tuple[Slot, Servic
     if row is None:
         raise NotFound(_("No such slot."), field="slot_id")
     found = slot_from(row)
-    at = len(_SLOT) + len(_RESOURCE) + len(_INSTITUTION)
+    at = SLOT_COLUMNS_COUNT
     own = _OWN_SERVICE.build(row, at) if row[at] is not None else None
     found.service = own
     if own is not None and own.pk == service_id and own.is_active:
@@ -289,11 +291,11 @@ def booking_get(*, user: AbstractBaseUser | AnonymousUser, booking_id: int) -> B
     return found
 
 
-_CITIZEN = Columns(Citizen, "c")
-_OWN_CITIZEN_SQL = f"SELECT {_CITIZEN.sql()} FROM people_citizen c WHERE c.user_id = %s"  # noqa: S608
+CITIZEN_COLUMNS = Columns(Citizen, "c")
+_OWN_CITIZEN_SQL = f"SELECT {CITIZEN_COLUMNS.sql()} FROM people_citizen c WHERE c.user_id = %s"  # noqa: S608
 
 
-_PARTIES = (_SERVICE, _PLACE, _CITIZEN)
+_PARTIES = (SERVICE_COLUMNS, _PLACE, CITIZEN_COLUMNS)
 # The service, the office and the user's own citizen record, all active: a booking for
 # oneself at the first available time needs the three, so they are read together.
 # Parameters: service, institution, user.
@@ -316,15 +318,19 @@ def booking_parties(
             institution_get(institution_id=institution_id),
             citizen_for(user=user, citizen_id=None),
         )
-    citizen_at = len(_SERVICE) + len(_PLACE)
-    return _SERVICE.build(row), _PLACE.build(row, len(_SERVICE)), _CITIZEN.build(row, citizen_at)
+    citizen_at = len(SERVICE_COLUMNS) + len(_PLACE)
+    return (
+        SERVICE_COLUMNS.build(row),
+        _PLACE.build(row, len(SERVICE_COLUMNS)),
+        CITIZEN_COLUMNS.build(row, citizen_at),
+    )
 
 
 def citizen_for(*, user: User, citizen_id: int | None, desk: bool = False) -> Citizen:
     """The citizen to book for: the user's own record, or a child in their care; with
     ``desk`` (an official booking at their institution's desk), any citizen by id."""
     if citizen_id is None:
-        citizen = _CITIZEN.fetch(_OWN_CITIZEN_SQL, [user.pk])
+        citizen = CITIZEN_COLUMNS.fetch(_OWN_CITIZEN_SQL, [user.pk])
     else:
         candidates = Citizen.objects.all() if desk else citizens_acted_for(user)
         citizen = candidates.filter(pk=citizen_id).first()

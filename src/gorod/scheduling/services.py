@@ -437,53 +437,114 @@ def booking_earliest(
     _acting_for(by_user, citizen, institution.pk)
     if not service.is_active:
         raise ApplicationError(_("This service is not on offer."), field="service_id")
-    asked = {
-        "service": service,
-        "institution": institution,
-        "citizen": citizen,
-        "by_user": by_user,
-        "start": max(after, now) if after is not None else now,
-        "status": Booking.Status.BOOKED if confirm else Booking.Status.PENDING,
-        "now": now,
-    }
-    if connection.vendor == "postgresql" and (booking := _earliest_at_once(**asked)):
-        return booking
-    return _earliest_locked(**asked)
+    start = max(after, now) if after is not None else now
+    status = Booking.Status.BOOKED if confirm else Booking.Status.PENDING
+    if connection.vendor == "postgresql":
+        booking = _earliest_at_once(
+            citizen_id=citizen.pk,
+            service_id=service.pk,
+            institution_id=institution.pk,
+            by_user=by_user,
+            start=start,
+            status=status,
+            now=now,
+        )
+        if booking is not None:
+            booking.citizen, booking.service = citizen, service
+            return booking
+    return _earliest_locked(
+        service=service,
+        institution=institution,
+        citizen=citizen,
+        by_user=by_user,
+        start=start,
+        status=status,
+        now=now,
+    )
+
+
+def booking_earliest_for_self(
+    *,
+    by_user: User,
+    service_id: int,
+    institution_id: int,
+    after: dt.datetime | None = None,
+    confirm: bool = False,
+) -> Booking:
+    """``booking_earliest`` for the user's own record, by the ids asked for. On PostgreSQL
+    the service, the office and the citizen are looked up in the booking's own round trip;
+    when anything stands in the way, they are read as usual and the transaction says what
+    (no such service, no citizen record, no free time, the limit)."""
+    now = timezone.now()
+    start = max(after, now) if after is not None else now
+    status = Booking.Status.BOOKED if confirm else Booking.Status.PENDING
+    if connection.vendor == "postgresql":
+        booking = _earliest_at_once(
+            citizen_id=None,
+            service_id=service_id,
+            institution_id=institution_id,
+            by_user=by_user,
+            start=start,
+            status=status,
+            now=now,
+        )
+        if booking is not None:
+            return booking
+    service, institution, citizen = selectors.booking_parties(
+        user=by_user, service_id=service_id, institution_id=institution_id
+    )
+    return _earliest_locked(
+        service=service,
+        institution=institution,
+        citizen=citizen,
+        by_user=by_user,
+        start=start,
+        status=status,
+        now=now,
+    )
 
 
 # PostgreSQL books the first available time in one call (migration 0004 says how); the
-# slot the answer shows is read in the same statement. Parameters: citizen, institution,
-# service, after, status, code, hold expiry, booked by, now, created, limit.
+# slot, the service and the citizen the answer shows are read in the same statement.
+# Parameters: citizen (None: the user's own), user, institution, service, after, status,
+# code, hold expiry, booked by, now, created, limit; and the service again.
 _BOOK_EARLIEST_SQL = (
-    f"SELECT f.new_booking, {selectors.SLOT_COLUMNS}"  # noqa: S608 - our own columns
-    " FROM scheduling_book_earliest(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s) f"
+    f"SELECT f.new_booking, {selectors.SLOT_COLUMNS}, {selectors.SERVICE_COLUMNS.sql()},"  # noqa: S608
+    f" {selectors.CITIZEN_COLUMNS.sql()}"
+    " FROM scheduling_book_earliest(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s) f"
     " JOIN scheduling_slot s ON s.id = f.new_slot"
     " JOIN scheduling_resource r ON r.id = s.resource_id"
     " JOIN places_institution i ON i.id = r.institution_id"
+    " JOIN scheduling_service v ON v.id = %s"
+    " JOIN people_citizen c ON c.id = f.new_citizen"
 )
 
 
 def _earliest_at_once(
     *,
-    service: Service,
-    institution: Institution,
-    citizen: Citizen,
+    citizen_id: int | None,
+    service_id: int,
+    institution_id: int,
     by_user: User,
     start: dt.datetime,
     status: str,
     now: dt.datetime,
 ) -> Booking | None:
     """The booking made in one round trip (no BEGIN, no COMMIT of our own), or None when
-    anything stood in the way: a limit reached, no free slot, an insert that collided. The
-    transaction then runs and says why; the call changed nothing."""
+    anything stood in the way: no such citizen, service or office on offer, a limit
+    reached, no free slot, an insert that collided. The call changed nothing then."""
     code, created, expires = code_new(), timezone.now(), now + conf.hold_time()
     adapt = connection.ops.adapt_datetimefield_value
-    params = [citizen.pk, institution.pk, service.pk, adapt(start), status, code]
-    params += [adapt(expires), by_user.pk, adapt(now), adapt(created), conf.active_per_service()]
+    params = [citizen_id, by_user.pk, institution_id, service_id, adapt(start), status, code]
+    params += [adapt(expires), by_user.pk, adapt(now), adapt(created)]
+    params += [conf.active_per_service(), service_id]
     row = fetch_one(_BOOK_EARLIEST_SQL, params)
     if row is None:
         return None
     slot = selectors.slot_from(row, 1)
+    service_at = 1 + selectors.SLOT_COLUMNS_COUNT
+    service = selectors.SERVICE_COLUMNS.build(row, service_at)
+    citizen = selectors.CITIZEN_COLUMNS.build(row, service_at + len(selectors.SERVICE_COLUMNS))
     slot.service = service if slot.service_id == service.pk else None
     return _inserted(
         row[0],
