@@ -12,7 +12,8 @@ import datetime as dt
 import functools
 import secrets
 import zoneinfo
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import connection, transaction
@@ -281,17 +282,29 @@ def _lock_citizen(citizen: Citizen) -> None:
             cursor.execute("SELECT id FROM people_citizen WHERE id = %s FOR UPDATE", [citizen.pk])
 
 
+@dataclass(frozen=True)
+class _Draft:
+    """What a new booking is inserted with besides its slot, citizen and service."""
+
+    by_user: User
+    status: str
+    code: str
+    expires: dt.datetime
+    created: dt.datetime
+
+    @classmethod
+    def new(cls, by_user: User, status: str, now: dt.datetime) -> _Draft:
+        """With a fresh check-in code, the hold's expiry counted from ``now``."""
+        return cls(by_user, status, code_new(), now + conf.hold_time(), timezone.now())
+
+
 def _inserted(
     pk: int,
+    draft: _Draft,
     *,
     slot: Slot,
     citizen: Citizen,
     service: Service,
-    by_user: User,
-    status: str,
-    code: str,
-    expires: dt.datetime,
-    created: dt.datetime,
     rescheduled_from: Booking | None = None,
 ) -> Booking:
     """The booking just inserted as ``pk``, built from what was inserted, not read back."""
@@ -300,22 +313,22 @@ def _inserted(
         "slot_id": slot.pk,
         "citizen_id": citizen.pk,
         "service_id": service.pk,
-        "status": status,
-        "code": code,
-        "hold_expires_at": expires,
-        "booked_by_id": by_user.pk,
+        "status": draft.status,
+        "code": draft.code,
+        "hold_expires_at": draft.expires,
+        "booked_by_id": draft.by_user.pk,
         "rescheduled_from_id": rescheduled_from.pk if rescheduled_from is not None else None,
         "cancelled_reason": "",
         "reminded_at": None,
         "arrived_at": None,
-        "created_at": created,
-        "updated_at": created,
+        "created_at": draft.created,
+        "updated_at": draft.created,
     }
     names = [field.attname for field in Booking._meta.concrete_fields]
     booking = Booking.from_db(connection.alias, names, [stored[n] for n in names])
     slot.status = Slot.Status.BUSY
     booking.slot, booking.citizen, booking.service = slot, citizen, service
-    booking.booked_by, booking.rescheduled_from = by_user, rescheduled_from
+    booking.booked_by, booking.rescheduled_from = draft.by_user, rescheduled_from
     return booking
 
 
@@ -334,20 +347,19 @@ def _insert(
     booking holds the slot. With ``limit``, the citizen must have fewer active bookings for
     the service (lock them first)."""
     adapt = connection.ops.adapt_datetimefield_value
-    expires = now + conf.hold_time()
     for _attempt in range(_CODE_ATTEMPTS):
-        code, created = code_new(), timezone.now()
+        draft = _Draft.new(by_user, status, now)
         params: list[Any] = [
             slot.pk,
             citizen.pk,
             service.pk,
             status,
-            code,
-            adapt(expires),
+            draft.code,
+            adapt(draft.expires),
             by_user.pk,
             rescheduled_from.pk if rescheduled_from is not None else None,
-            adapt(created),
-            adapt(created),
+            adapt(draft.created),
+            adapt(draft.created),
         ]
         if limit is not None:
             params += [citizen.pk, service.pk, adapt(now), limit]
@@ -363,14 +375,10 @@ def _insert(
                 _mark_busy(slot)
             return _inserted(
                 row[0],
+                draft,
                 slot=slot,
                 citizen=citizen,
                 service=service,
-                by_user=by_user,
-                status=status,
-                code=code,
-                expires=expires,
-                created=created,
                 rescheduled_from=rescheduled_from,
             )
         if limit is not None and mine >= limit:
@@ -433,33 +441,12 @@ def booking_earliest(
     time" a visitor asks for. Parallel requests are given different slots: each locks its
     candidate and skips those others hold (PostgreSQL; SQLite has one writer at a time), so
     none loses a race. Raises ``Conflict`` when no slot is free."""
-    now = now or timezone.now()
     _acting_for(by_user, citizen, institution.pk)
     if not service.is_active:
         raise ApplicationError(_("This service is not on offer."), field="service_id")
-    start = max(after, now) if after is not None else now
-    status = Booking.Status.BOOKED if confirm else Booking.Status.PENDING
-    if connection.vendor == "postgresql":
-        booking = _earliest_at_once(
-            citizen_id=citizen.pk,
-            service_id=service.pk,
-            institution_id=institution.pk,
-            by_user=by_user,
-            start=start,
-            status=status,
-            now=now,
-        )
-        if booking is not None:
-            booking.citizen, booking.service = citizen, service
-            return booking
-    return _earliest_locked(
-        service=service,
-        institution=institution,
-        citizen=citizen,
-        by_user=by_user,
-        start=start,
-        status=status,
-        now=now,
+    return _first_available(
+        _Asked(by_user, service.pk, institution.pk, citizen.pk, after, confirm, now),
+        parties=lambda: (service, institution, citizen),
     )
 
 
@@ -475,31 +462,52 @@ def booking_earliest_for_self(
     the service, the office and the citizen are looked up in the booking's own round trip;
     when anything stands in the way, they are read as usual and the transaction says what
     (no such service, no citizen record, no free time, the limit)."""
-    now = timezone.now()
-    start = max(after, now) if after is not None else now
-    status = Booking.Status.BOOKED if confirm else Booking.Status.PENDING
-    if connection.vendor == "postgresql":
-        booking = _earliest_at_once(
-            citizen_id=None,
+    return _first_available(
+        _Asked(by_user, service_id, institution_id, None, after, confirm),
+        parties=functools.partial(
+            selectors.booking_parties,
+            user=by_user,
             service_id=service_id,
             institution_id=institution_id,
-            by_user=by_user,
-            start=start,
-            status=status,
-            now=now,
-        )
-        if booking is not None:
-            return booking
-    service, institution, citizen = selectors.booking_parties(
-        user=by_user, service_id=service_id, institution_id=institution_id
+        ),
     )
+
+
+@dataclass(frozen=True)
+class _Asked:
+    """A request for the first available time: the citizen None for the user's own."""
+
+    by_user: User
+    service_id: int
+    institution_id: int
+    citizen_id: int | None
+    after: dt.datetime | None = None
+    confirm: bool = False
+    now: dt.datetime | None = None
+
+
+def _first_available(
+    asked: _Asked, *, parties: Callable[[], tuple[Service, Institution, Citizen]]
+) -> Booking:
+    """In one round trip on PostgreSQL; else, or when that booked nothing, in the
+    transaction, with the service, the office and the citizen ``parties`` gives."""
+    now = asked.now or timezone.now()
+    start = max(asked.after, now) if asked.after is not None else now
+    draft = _Draft.new(
+        asked.by_user, Booking.Status.BOOKED if asked.confirm else Booking.Status.PENDING, now
+    )
+    if connection.vendor == "postgresql" and (
+        booking := _earliest_at_once(asked, draft, start=start, now=now)
+    ):
+        return booking
+    service, institution, citizen = parties()
     return _earliest_locked(
         service=service,
         institution=institution,
         citizen=citizen,
-        by_user=by_user,
+        by_user=asked.by_user,
         start=start,
-        status=status,
+        status=draft.status,
         now=now,
     )
 
@@ -521,23 +529,16 @@ _BOOK_EARLIEST_SQL = (
 
 
 def _earliest_at_once(
-    *,
-    citizen_id: int | None,
-    service_id: int,
-    institution_id: int,
-    by_user: User,
-    start: dt.datetime,
-    status: str,
-    now: dt.datetime,
+    asked: _Asked, draft: _Draft, *, start: dt.datetime, now: dt.datetime
 ) -> Booking | None:
     """The booking made in one round trip (no BEGIN, no COMMIT of our own), or None when
     anything stood in the way: no such citizen, service or office on offer, a limit
     reached, no free slot, an insert that collided. The call changed nothing then."""
-    code, created, expires = code_new(), timezone.now(), now + conf.hold_time()
     adapt = connection.ops.adapt_datetimefield_value
-    params = [citizen_id, by_user.pk, institution_id, service_id, adapt(start), status, code]
-    params += [adapt(expires), by_user.pk, adapt(now), adapt(created)]
-    params += [conf.active_per_service(), service_id]
+    user, service_id = asked.by_user.pk, asked.service_id
+    params = [asked.citizen_id, user, asked.institution_id, service_id, adapt(start)]
+    params += [draft.status, draft.code, adapt(draft.expires), user, adapt(now)]
+    params += [adapt(draft.created), conf.active_per_service(), service_id]
     row = fetch_one(_BOOK_EARLIEST_SQL, params)
     if row is None:
         return None
@@ -546,17 +547,7 @@ def _earliest_at_once(
     service = selectors.SERVICE_COLUMNS.build(row, service_at)
     citizen = selectors.CITIZEN_COLUMNS.build(row, service_at + len(selectors.SERVICE_COLUMNS))
     slot.service = service if slot.service_id == service.pk else None
-    return _inserted(
-        row[0],
-        slot=slot,
-        citizen=citizen,
-        service=service,
-        by_user=by_user,
-        status=status,
-        code=code,
-        expires=expires,
-        created=created,
-    )
+    return _inserted(row[0], draft, slot=slot, citizen=citizen, service=service)
 
 
 @transaction.atomic
