@@ -1,5 +1,6 @@
-"""The database connection as configured: on PostgreSQL, queries a connection runs often
-are prepared, so the server plans them once per connection rather than on every request."""
+"""The database connection as configured. On PostgreSQL, queries a connection runs often
+are prepared, so the server plans them once per connection rather than on every request;
+and a kept connection is health-checked before a request only when it has been idle."""
 
 from __future__ import annotations
 
@@ -7,10 +8,13 @@ import json
 import os
 import subprocess
 import sys
+import time
 
 import pytest
-from django.db import connection
+from django.db import connection, connections
+from django.test import Client
 
+from gorod.db.base import FRESH_SECONDS, DatabaseWrapper
 from gorod.scheduling import selectors
 from gorod.scheduling.models import Service
 from tests.scheduling.factories import ServiceFactory
@@ -63,3 +67,61 @@ def _options(**env: str) -> dict[str, object]:
 def test_prepared_statements_can_be_turned_off_for_a_pooler() -> None:
     assert _options() == {"server_side_binding": True, "prepare_threshold": 5}
     assert _options(DATABASE_PREPARED_STATEMENTS="off") == {}
+
+
+@pytest.fixture
+def ours() -> DatabaseWrapper:
+    """This thread's connection, of our PostgreSQL backend."""
+    if connection.vendor != "postgresql":
+        pytest.skip("the health check spared is our PostgreSQL backend's")
+    wrapper = connections["default"]
+    assert isinstance(wrapper, DatabaseWrapper)
+    return wrapper
+
+
+def _server_drops(wrapper: DatabaseWrapper) -> None:
+    """The server ends this connection's backend, as a restart or a failover would."""
+    with wrapper.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        pid = cursor.fetchone()[0]
+    other = wrapper.copy()
+    try:
+        with other.cursor() as cursor:
+            cursor.execute("SELECT pg_terminate_backend(%s)", [pid])
+    finally:
+        other.close()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_connection_idle_for_a_while_is_checked_and_replaced(ours: DatabaseWrapper) -> None:
+    _server_drops(ours)
+    dropped = ours.connection
+    ours.health_check_done = False
+    ours.answered_at = time.monotonic() - 2 * FRESH_SECONDS
+    with ours.cursor() as cursor:  # the check runs first, and reconnects
+        cursor.execute("SELECT 1")
+        assert cursor.fetchone() == (1,)
+    assert ours.connection is not dropped
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_connection_that_just_answered_is_spared_the_check(ours: DatabaseWrapper) -> None:
+    _server_drops(ours)
+    dropped = ours.connection
+    ours.health_check_done = False
+    ours.answered_at = time.monotonic()
+    ours.close_if_health_check_failed()  # no SELECT 1: it would have seen the drop
+    assert ours.connection is dropped
+    assert ours.health_check_done
+    ours.close()
+
+
+@pytest.mark.django_db
+def test_a_request_that_used_the_database_marks_its_connection_as_answering(
+    ours: DatabaseWrapper,
+) -> None:
+    ours.answered_at = None
+    assert Client().get("/api/v1/scheduling/services").status_code == 200
+    answered = getattr(ours, "answered_at")  # noqa: B009 - set by the request, not here
+    assert answered is not None
+    assert time.monotonic() - answered < FRESH_SECONDS

@@ -138,7 +138,10 @@ if DATABASE_URL:
     DATABASES = {
         "default": dj_database_url.parse(DATABASE_URL, conn_max_age=60, conn_health_checks=True)
     }
-    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and _env_bool(
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+        # Django's, sparing the health check a connection that answered a moment ago.
+        DATABASES["default"]["ENGINE"] = "gorod.db"
+    if DATABASES["default"]["ENGINE"] == "gorod.db" and _env_bool(
         "DATABASE_PREPARED_STATEMENTS", default=True
     ):
         # Parameters bound by the server, and a statement prepared once it has run five

@@ -68,7 +68,7 @@ def temporary_database(prefix: str = "gorod_bench") -> Iterator[dict[str, str]]:
     dropped afterwards), otherwise a SQLite file in a temporary directory.
     """
     database = settings.DATABASES["default"]
-    if database["ENGINE"] != "django.db.backends.postgresql":
+    if connection.vendor != "postgresql":
         with tempfile.TemporaryDirectory(prefix=f"{prefix}_") as directory:
             path = os.path.join(directory, "ledger.sqlite3")
             yield {"SQLITE_PATH": path, "DATABASE_URL": ""}

@@ -1,0 +1,2 @@
+"""Gorod's PostgreSQL backend: Django's, with a health check that spares busy connections
+(``ENGINE = "gorod.db"``; the settings choose it for a PostgreSQL ``DATABASE_URL``)."""
