@@ -4,6 +4,7 @@ and a kept connection is health-checked before a request only when it has been i
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import subprocess
@@ -11,8 +12,8 @@ import sys
 import time
 
 import pytest
+from django.core.handlers.wsgi import WSGIHandler
 from django.db import connection, connections
-from django.test import Client
 
 from gorod.db.base import FRESH_SECONDS, DatabaseWrapper
 from gorod.scheduling import selectors
@@ -116,12 +117,47 @@ def test_a_connection_that_just_answered_is_spared_the_check(ours: DatabaseWrapp
     ours.close()
 
 
-@pytest.mark.django_db
-def test_a_request_that_used_the_database_marks_its_connection_as_answering(
-    ours: DatabaseWrapper,
+def _served(path: str) -> int:
+    """A GET as a WSGI server hands it to Django: unlike the test client, which keeps
+    Django's between-requests connection check out of its requests, this runs it."""
+    status: list[str] = []
+    environ = {
+        "REQUEST_METHOD": "GET",
+        "PATH_INFO": path,
+        "SERVER_NAME": "testserver",
+        "SERVER_PORT": "80",
+        "HTTP_HOST": "testserver",
+        "wsgi.url_scheme": "http",
+        "wsgi.input": io.BytesIO(),
+        "wsgi.errors": sys.stderr,
+    }
+    response = WSGIHandler()(environ, lambda line, headers, info=None: status.append(line))
+    try:
+        b"".join(response)
+    finally:
+        response.close()  # request_finished
+    return int(status[0].split()[0])
+
+
+@pytest.mark.django_db(transaction=True)
+def test_between_requests_only_a_connection_idle_for_a_while_is_checked(
+    ours: DatabaseWrapper, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    ours.answered_at = None
-    assert Client().get("/api/v1/scheduling/services").status_code == 200
+    checks: list[DatabaseWrapper] = []
+    check = DatabaseWrapper.is_usable
+
+    def counted(self: DatabaseWrapper) -> bool:
+        checks.append(self)
+        return check(self)
+
+    monkeypatch.setattr(DatabaseWrapper, "is_usable", counted)
+    assert _served("/api/v1/scheduling/services") == 200
     answered = getattr(ours, "answered_at")  # noqa: B009 - set by the request, not here
     assert answered is not None
     assert time.monotonic() - answered < FRESH_SECONDS
+    checks.clear()
+    assert _served("/api/v1/scheduling/services") == 200
+    assert checks == []  # it had just answered
+    ours.answered_at = time.monotonic() - 2 * FRESH_SECONDS
+    assert _served("/api/v1/scheduling/services") == 200
+    assert checks == [ours]

@@ -13,10 +13,7 @@ server restart within that second still fails the next request on each such conn
 from __future__ import annotations
 
 import time
-from typing import Any
 
-from django.core.signals import request_finished
-from django.db import connections
 from django.db.backends.postgresql import base
 
 FRESH_SECONDS = 1.0
@@ -37,22 +34,18 @@ class DatabaseWrapper(base.DatabaseWrapper):
             return
         super().close_if_health_check_failed()
 
+    def close_if_unusable_or_obsolete(self) -> None:
+        """Django's check between requests (its ``close_old_connections``, on
+        ``request_started`` and ``request_finished``), which clears ``health_check_done``.
+        A connection that the request used (it was checked, or spared a check) without a
+        database error has just answered: noted here, before Django clears the mark."""
+        answered = self.connection is not None and (
+            self.health_check_done and not self.errors_occurred
+        )
+        super().close_if_unusable_or_obsolete()
+        if answered and self.connection is not None:
+            self.answered_at = time.monotonic()
+
     def close(self) -> None:
         self.answered_at = None
         super().close()
-
-
-def _note_answered(**_kwargs: Any) -> None:
-    """At the end of a request: each of our connections that it used (it was checked, or
-    spared a check) and that raised no database error has just answered."""
-    for connection in connections.all(initialized_only=True):
-        if (
-            isinstance(connection, DatabaseWrapper)
-            and connection.connection is not None
-            and connection.health_check_done
-            and not connection.errors_occurred
-        ):
-            connection.answered_at = time.monotonic()
-
-
-request_finished.connect(_note_answered, dispatch_uid="gorod.db.note_answered")
