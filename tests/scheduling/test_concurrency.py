@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+from collections.abc import Callable
 
 import pytest
 from django.db import connection, connections
@@ -22,6 +23,8 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 RIVALS = 8
 
+Booker = Callable[[Slot, Citizen], None]
+
 
 @pytest.fixture(autouse=True)
 def _postgresql_only() -> None:
@@ -29,7 +32,27 @@ def _postgresql_only() -> None:
         pytest.skip("SQLite serialises writers; the race is real on PostgreSQL")
 
 
-def race(attempts: list[tuple[Slot, Citizen]]) -> list[str]:
+def hold(slot: Slot, citizen: Citizen) -> None:
+    services.booking_hold(
+        slot=slot,
+        citizen=citizen,
+        service=slot.resource.services.get(),
+        by_user=account(citizen),
+        confirm=True,
+    )
+
+
+def hold_for_self(slot: Slot, citizen: Citizen) -> None:
+    """By ids, as the API books for oneself: the function of migration 0006."""
+    services.booking_hold_for_self(
+        by_user=account(citizen), slot_id=slot.pk, service_id=slot.service_id, confirm=True
+    )
+
+
+BOOKERS = pytest.mark.parametrize("book", [hold, hold_for_self])
+
+
+def race(attempts: list[tuple[Slot, Citizen]], book: Booker) -> list[str]:
     """Every attempt books at once; each thread reports "won", "taken" or the refused field."""
     barrier = threading.Barrier(len(attempts))
     outcomes: list[str] = []
@@ -37,13 +60,7 @@ def race(attempts: list[tuple[Slot, Citizen]]) -> list[str]:
     def attempt(slot: Slot, citizen: Citizen) -> None:
         try:
             barrier.wait()
-            services.booking_hold(
-                slot=slot,
-                citizen=citizen,
-                service=slot.resource.services.get(),
-                by_user=account(citizen),
-                confirm=True,
-            )
+            book(slot, citizen)
             outcomes.append("won")
         except Conflict:
             outcomes.append("taken")
@@ -60,14 +77,16 @@ def race(attempts: list[tuple[Slot, Citizen]]) -> list[str]:
     return outcomes
 
 
-def test_concurrent_holds_of_one_slot_have_exactly_one_winner() -> None:
+@BOOKERS
+def test_concurrent_holds_of_one_slot_have_exactly_one_winner(book: Booker) -> None:
     slot = slots_for(counter(service=ServiceFactory.create()))[0]
-    outcomes = race([(slot, CitizenFactory.create()) for _ in range(RIVALS)])
+    outcomes = race([(slot, CitizenFactory.create()) for _ in range(RIVALS)], book)
     assert sorted(outcomes) == ["taken"] * (RIVALS - 1) + ["won"]
     assert Booking.objects.filter(slot=slot, status__in=ACTIVE_STATUSES).count() == 1
 
 
-def test_a_stale_hold_gives_way_to_exactly_one_of_the_rivals() -> None:
+@BOOKERS
+def test_a_stale_hold_gives_way_to_exactly_one_of_the_rivals(book: Booker) -> None:
     slot = slots_for(counter(service=ServiceFactory.create()))[0]
     stale = services.booking_hold(
         slot=slot,
@@ -78,16 +97,17 @@ def test_a_stale_hold_gives_way_to_exactly_one_of_the_rivals() -> None:
     Booking.objects.filter(pk=stale.pk).update(
         hold_expires_at=timezone.now() - dt.timedelta(minutes=1)
     )
-    outcomes = race([(slot, CitizenFactory.create()) for _ in range(RIVALS)])
+    outcomes = race([(slot, CitizenFactory.create()) for _ in range(RIVALS)], book)
     assert sorted(outcomes) == ["taken"] * (RIVALS - 1) + ["won"]
     assert Booking.objects.get(pk=stale.pk).status == Booking.Status.CANCELLED
     assert Booking.objects.filter(slot=slot, status__in=ACTIVE_STATUSES).count() == 1
 
 
-def test_one_citizens_parallel_requests_stop_at_the_limit() -> None:
+@BOOKERS
+def test_one_citizens_parallel_requests_stop_at_the_limit(book: Booker) -> None:
     slots = slots_for(counter(service=ServiceFactory.create()))[:RIVALS]
     citizen = CitizenFactory.create()
-    outcomes = race([(slot, citizen) for slot in slots])
+    outcomes = race([(slot, citizen) for slot in slots], book)
     assert sorted(outcomes) == ["service_id"] * (RIVALS - 2) + ["won", "won"]
     assert Booking.objects.filter(citizen=citizen, status__in=ACTIVE_STATUSES).count() == 2
 

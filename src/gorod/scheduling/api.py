@@ -221,12 +221,18 @@ def booking_hold(request: HttpRequest, payload: HoldIn) -> Status[Booking]:
     """Hold a slot for yourself or a child in your care (or book it at once). A registry
     clerk or office head books for any citizen (``citizen_id``) at their institution."""
     user = request_user(request)
+    if payload.citizen_id is None:  # for oneself: most requests
+        booking = services.booking_hold_for_self(
+            by_user=user,
+            slot_id=payload.slot_id,
+            service_id=payload.service_id,
+            confirm=payload.confirm,
+        )
+        return Status(201, booking)
     slot, service = selectors.slot_and_service_get(
         slot_id=payload.slot_id, service_id=payload.service_id
     )
-    desk = payload.citizen_id is not None and services.books_for_anyone_at(
-        user, slot.resource.institution_id
-    )
+    desk = services.books_for_anyone_at(user, slot.resource.institution_id)
     citizen = selectors.citizen_for(user=user, citizen_id=payload.citizen_id, desk=desk)
     booking = services.booking_hold(
         slot=slot, citizen=citizen, service=service, by_user=user, confirm=payload.confirm

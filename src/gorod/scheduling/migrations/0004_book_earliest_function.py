@@ -20,8 +20,8 @@ SQLite has no such functions and needs none (one writer at a time).
 from __future__ import annotations
 
 from django.db import migrations
-from django.db.backends.base.schema import BaseDatabaseSchemaEditor
-from django.db.migrations.state import StateApps
+
+from gorod.db.migrations import postgresql_only
 
 CREATE = """
 CREATE OR REPLACE FUNCTION scheduling_book_earliest(
@@ -88,17 +88,7 @@ DROP = (
 )
 
 
-def create(apps: StateApps, schema_editor: BaseDatabaseSchemaEditor) -> None:
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(CREATE)
-
-
-def drop(apps: StateApps, schema_editor: BaseDatabaseSchemaEditor) -> None:
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(DROP)
-
-
 class Migration(migrations.Migration):
     dependencies = [("scheduling", "0003_weekly_spans")]
 
-    operations = [migrations.RunPython(create, drop, elidable=False)]
+    operations = [postgresql_only(CREATE, DROP)]
