@@ -217,3 +217,14 @@ def test_a_slot_open_to_several_services_is_booked_for_the_one_asked() -> None:
         marriage.name,
     )
     assert Booking.objects.filter(slot=slot, status__in=ACTIVE_STATUSES).count() == 1
+
+
+def test_a_check_in_code_already_issued_is_drawn_again(
+    office: Office, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first = hold(office, office.slots[0])
+    codes = iter([first.code, "ZZZ222"])
+    monkeypatch.setattr(services, "code_new", lambda: next(codes))
+    second = hold(office, office.slots[1])
+    assert second.code == "ZZZ222"
+    assert Booking.objects.get(pk=second.pk).code == "ZZZ222"

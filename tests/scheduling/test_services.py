@@ -361,6 +361,14 @@ def test_at_the_limit_a_taken_slot_is_refused_by_the_limit(office: Office) -> No
     assert caught.value.extra == {"limit": 2}
 
 
+def test_check_in_codes_use_every_symbol_of_the_alphabet_and_no_other() -> None:
+    codes = [services.code_new() for _ in range(3200)]
+    assert {len(code) for code in codes} == {services.CODE_LENGTH}
+    # 19,200 symbols: one of the 32 missing would happen once in e^600 runs.
+    assert set("".join(codes)) == set(services.CODE_ALPHABET)
+    assert len(set(codes)) > 3190  # 32^6 codes: repeats are rare
+
+
 def test_a_check_in_code_already_issued_is_drawn_again(
     office: Office, monkeypatch: pytest.MonkeyPatch
 ) -> None:
