@@ -7,6 +7,7 @@ import os
 import pytest
 
 from gorod.scheduling.bench import (
+    SERVERS,
     Board,
     Stats,
     _cpu_seconds,
@@ -45,7 +46,13 @@ def test_cpu_time_is_read_for_a_process_and_its_children() -> None:
 def test_an_unknown_way_of_asking_is_refused(modes: str) -> None:
     options = dict.fromkeys(("clients", "services", "days", "citizens", "window", "workers"), 1)
     with pytest.raises(ValueError, match="--modes"):
-        run(**options, threads=1, modes=modes, databases="sqlite")
+        run(**options, threads=1, modes=modes, databases="sqlite", server="granian")
+
+
+def test_an_unknown_web_server_is_refused() -> None:
+    options = dict.fromkeys(("clients", "services", "days", "citizens", "window", "workers"), 1)
+    with pytest.raises(ValueError, match="--server"):
+        run(**options, threads=1, modes="earliest", databases="sqlite", server="uwsgi")
 
 
 def test_the_database_servers_cpu_is_read_when_it_runs_here() -> None:
@@ -56,8 +63,9 @@ def test_the_database_servers_cpu_is_read_when_it_runs_here() -> None:
     assert seconds > 0
 
 
-def test_a_short_run_books_every_request_once_over_http() -> None:
-    """The whole benchmark, small: a real gunicorn, its own fresh database of the suite's
+@pytest.mark.parametrize("server", SERVERS)
+def test_a_short_run_books_every_request_once_over_http(server: str) -> None:
+    """The whole benchmark, small: a real web server, its own fresh database of the suite's
     kind, four clients asking for the first available time."""
     database = (
         "postgresql" if os.environ.get("DATABASE_URL", "").startswith("postgres") else "sqlite"
@@ -74,8 +82,10 @@ def test_a_short_run_books_every_request_once_over_http() -> None:
         databases=database,
         modes="earliest",
         seed=7,
+        server=server,
     )
     run_figures = figures[database]["earliest"]
+    assert figures["server"] == f"{server} 1 workers x 2 threads"
     assert run_figures["bookings"] > 0
     assert run_figures["other_statuses"] == {}  # every answer a 201, 409 or 400
     assert run_figures["double_bookings"] == 0

@@ -2,8 +2,9 @@
 
 For each database (PostgreSQL when ``DATABASE_URL`` names one, and SQLite) the benchmark
 makes a fresh database, migrates it, fills it (one office, a counter per service, its
-slots, citizens with API tokens; not timed), starts gunicorn on a free port (gthread
-workers, as docs/scheduling.md tells operators to run it), and lets
+slots, citizens with API tokens; not timed), starts the web server on a free port
+(``--server``: Granian by default, or gunicorn's gthread workers; configured as
+docs/scheduling.md tells operators to run them), and lets
 ``--clients`` clients book at once. Each client picks, at random, one of the earliest
 ``--window`` slots not yet known to be taken and books it at once for one of its
 citizens, so the clients keep colliding on the same slots. Two ways of asking, one run
@@ -45,6 +46,9 @@ from typing import Any
 BOOKINGS_PATH = "/api/v1/scheduling/bookings"
 EARLIEST_PATH = "/api/v1/scheduling/bookings/earliest"
 MODES = ("chosen", "earliest")
+SERVERS = ("granian", "gunicorn")
+# Requests a Granian worker takes on at once; the rest wait in its queue, not in threads.
+GRANIAN_BACKPRESSURE = 64
 WARM_UP_PATH = "/api/v1/scheduling/services"
 LIMIT_PER_SERVICE = 2  # the default of GOROD_SCHEDULING_ACTIVE_PER_SERVICE
 DOUBLE_BOOKED_SQL = (
@@ -61,13 +65,16 @@ ACTIVE_SQL = (
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--clients", type=int, default=64, help="concurrent clients (64)")
     parser.add_argument("--services", type=int, default=40, help="counters, one service each")
-    parser.add_argument("--days", type=int, default=14, help="days of slots (14; 48 a day)")
+    parser.add_argument("--days", type=int, default=21, help="days of slots (21; 48 a day)")
     parser.add_argument("--citizens", type=int, default=8, help="citizens per client (8)")
     parser.add_argument("--window", type=int, default=16, help="earliest free slots to pick from")
     parser.add_argument(
-        "--workers", type=int, default=2, help="gunicorn worker processes (2, a core each)"
+        "--workers", type=int, default=2, help="web server worker processes (2, a core each)"
     )
     parser.add_argument("--threads", type=int, default=4, help="threads per worker (4)")
+    parser.add_argument(
+        "--server", choices=SERVERS, default=SERVERS[0], help="the web server (granian)"
+    )
     parser.add_argument("--seconds", type=float, default=60.0, help="stop after (60 s)")
     parser.add_argument(
         "--databases",
@@ -86,12 +93,15 @@ def run(**options: Any) -> dict[str, Any]:
     for name in ("clients", "services", "days", "citizens", "window", "workers", "threads"):
         if options[name] < 1:
             raise ValueError(f"--{name} must be at least 1")
+    if options["server"] not in SERVERS:
+        raise ValueError(f"--server takes {' or '.join(SERVERS)}")
     modes = [part.strip() for part in options["modes"].split(",") if part.strip()]
     if not modes or set(modes) - set(MODES):
         raise ValueError("--modes takes chosen and/or earliest")
     figures: dict[str, Any] = {
         "clients": options["clients"],
-        "server": f"gunicorn {options['workers']} workers x {options['threads']} threads (gthread)",
+        "server": f"{options['server']} {options['workers']} workers"
+        f" x {options['threads']} threads",
         "cpus": os.cpu_count(),
         "load_average_before": round(os.getloadavg()[0], 2),
     }
@@ -168,28 +178,16 @@ def _free_port() -> int:
 
 @contextlib.contextmanager
 def _server(
-    env: dict[str, str], workers: int, threads: int
+    env: dict[str, str], server: str, workers: int, threads: int
 ) -> Iterator[tuple[int, subprocess.Popen[bytes]]]:
-    """gunicorn, a process of its own on a free port, as docs/scheduling.md tells operators
-    to run it; its log goes to a file (a pipe nobody reads would fill up and stop it)."""
+    """The web server, a process of its own on a free port, as docs/scheduling.md tells
+    operators to run it; its log goes to a file (a pipe nobody reads would fill up and
+    stop it)."""
     port = _free_port()
-    log_path = Path(env["GOROD_VAR"]) / "gunicorn.log"
+    log_path = Path(env["GOROD_VAR"]) / "server.log"
     with log_path.open("wb") as log:
-        process = subprocess.Popen(  # noqa: S603 - our own interpreter and gunicorn
-            [
-                sys.executable,
-                "-m",
-                "gunicorn",
-                "gorod.wsgi:application",
-                f"--bind=127.0.0.1:{port}",
-                f"--workers={workers}",
-                f"--threads={threads}",
-                "--worker-class=gthread",
-                "--keep-alive=30",
-                "--backlog=512",
-                "--log-level=warning",
-                "--preload",
-            ],
+        process = subprocess.Popen(  # noqa: S603 - our own interpreter and web server
+            [sys.executable, "-m", *server_command(server, port, workers, threads)],
             env=env,
             stdout=subprocess.DEVNULL,
             stderr=log,
@@ -206,16 +204,46 @@ def _server(
                 process.wait()
 
 
+def server_command(server: str, port: int, workers: int, threads: int) -> list[str]:
+    """The arguments after ``python -m`` that serve the API on ``port`` as docs/scheduling.md
+    tells operators to: Granian (HTTP parsed in Rust, a Python thread pool per worker) or
+    gunicorn's threaded workers."""
+    if server == "granian":
+        return [
+            "granian",
+            "--interface=wsgi",
+            "--host=127.0.0.1",
+            f"--port={port}",
+            f"--workers={workers}",
+            f"--blocking-threads={threads}",
+            f"--backpressure={GRANIAN_BACKPRESSURE}",
+            "--log-level=warning",
+            "gorod.wsgi:application",
+        ]
+    return [
+        "gunicorn",
+        f"--bind=127.0.0.1:{port}",
+        f"--workers={workers}",
+        f"--threads={threads}",
+        "--worker-class=gthread",
+        "--keep-alive=30",
+        "--backlog=512",
+        "--log-level=warning",
+        "--preload",
+        "gorod.wsgi:application",
+    ]
+
+
 def _wait_until_up(port: int, process: subprocess.Popen[bytes], log_path: Path) -> None:
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if process.poll() is not None:
             stderr = log_path.read_text(errors="replace")
-            raise RuntimeError(f"gunicorn exited: {stderr[-2000:]}")
+            raise RuntimeError(f"the web server exited: {stderr[-2000:]}")
         with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 1):
             return
         time.sleep(0.2)
-    raise RuntimeError("gunicorn did not start within 60 s")
+    raise RuntimeError("the web server did not start within 60 s")
 
 
 def _bench_one(
@@ -233,7 +261,10 @@ def _bench_one(
             f"--seed={options['seed']}",
         )
     )
-    with _server(env, options["workers"], options["threads"]) as (port, server):
+    with _server(env, options["server"], options["workers"], options["threads"]) as (
+        port,
+        server,
+    ):
         asyncio.run(_warm_up(port, options["clients"]))
         cpu_before, client_before = _cpu_seconds(server.pid), time.process_time()
         postgres_before = _postgres_cpu_seconds() if database == "postgresql" else None
