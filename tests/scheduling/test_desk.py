@@ -236,6 +236,10 @@ def test_the_desk_cancels_for_a_reason_and_the_time_is_free_again(
     desk.desk_booking_cancel(booking=booking, by_user=clerk.user, reason="  Office closed  ")
     booking.refresh_from_db()
     assert (booking.status, booking.cancelled_reason) == ("cancelled", "Office closed")
+    assert booking.cancelled_by == clerk.user
+    assert desk.canceller(booking) == desk.Booker(
+        "official", clerk.user.display_name, clerk.get_role_display()
+    )
     assert slot_status(office.slots[2]) == "free"
     told = Notification.objects.get(user=account(office.citizen))
     assert (told.kind, "Office closed" in told.body) == ("scheduling.desk_cancelled", True)
@@ -484,6 +488,9 @@ def test_the_office_page_confirms_and_cancels(
     page = client.get(f"/scheduling/office/?day={_day(office)}").content.decode()
     assert "Сотрудник заболел" in page
     assert cancel not in page
+    row = page.split(f'id="booking-{hold.pk}"')[1].split("</tr>")[0]
+    assert 'class="muted cancelled-by"' in row
+    assert clerk.user.display_name in row.split('class="muted cancelled-by"')[1]
 
 
 def test_the_office_page_shows_no_desk_to_another_role(client: Client, office: Office) -> None:

@@ -205,6 +205,11 @@ def test_the_desk_cancels_for_a_reason_and_frees_the_time(office: Office, clerk:
         "cancelled",
         "Окно закрыто",
     )
+    assert response.json()["cancelled_by"] == {
+        "kind": "official",
+        "name": clerk.user.display_name,
+        "role": clerk.get_role_display(),
+    }
     assert state(booking) == ("cancelled", "Окно закрыто", "free")
     assert Notification.objects.filter(
         user=account(office.citizen), kind="scheduling.desk_cancelled"

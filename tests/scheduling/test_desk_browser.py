@@ -77,4 +77,5 @@ def test_a_clerk_books_a_visitor_at_the_desk_and_cancels(
     )
     assert Slot.objects.get(pk=slots[4].pk).status == "free"
     assert "перезвонил" in page.locator(f"#booking-{booking.pk}").inner_text()
+    assert "Орлова Н." in page.locator(f"#booking-{booking.pk} .cancelled-by").inner_text()
     assert_accessible(page, output_dir, "desk-6-cancelled")

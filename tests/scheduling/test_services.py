@@ -172,7 +172,26 @@ def test_cancelling_frees_the_slot(office: Office) -> None:
     booking.refresh_from_db()
     office.slots[0].refresh_from_db()
     assert booking.status == Booking.Status.CANCELLED
+    assert booking.cancelled_by == office.citizen.user
     assert office.slots[0].status == Slot.Status.FREE
+
+
+def test_who_cancelled_is_kept_and_the_platform_is_no_one(office: Office) -> None:
+    """A move cancels the old booking by the one who moved it; a hold that ran out is
+    cancelled by no one."""
+    mover = account(office.citizen)
+    first = hold(office, confirm=True)
+    services.booking_reschedule(booking=first, new_slot=office.slots[1], by_user=mover)
+    first.refresh_from_db()
+    assert (first.cancelled_reason, first.cancelled_by) == ("rescheduled", mover)
+    lapsed = hold(office, slot=office.slots[2], now=timezone.now() - dt.timedelta(hours=1))
+    assert services.holds_expire(now=timezone.now()) == 1
+    lapsed.refresh_from_db()
+    assert (lapsed.status, lapsed.cancelled_reason, lapsed.cancelled_by) == (
+        Booking.Status.CANCELLED,
+        "hold expired",
+        None,
+    )
 
 
 def test_someone_elses_booking_is_not_found(office: Office) -> None:

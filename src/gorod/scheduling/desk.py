@@ -183,9 +183,14 @@ def desk_book(*, by_user: User, citizen: Citizen, slot: Slot, service: Service) 
 
 
 def office_bookings(*, institution: Institution, day: dt.date) -> QuerySet[Booking]:
-    """The day's bookings at the office with who booked each."""
+    """The day's bookings at the office with who booked and who cancelled each."""
     return selectors.bookings_on_day(institution=institution, day=day).select_related(
-        "booked_by", "booked_by__official", "booked_by__citizen"
+        "booked_by",
+        "booked_by__official",
+        "booked_by__citizen",
+        "cancelled_by",
+        "cancelled_by__official",
+        "cancelled_by__citizen",
     )
 
 
@@ -211,7 +216,19 @@ class Booker:
 
 def booker(booking: Booking) -> Booker:
     """Who booked ``booking`` (read with ``office_bookings`` to spare the queries)."""
-    user = booking.booked_by
+    return _who(booking.booked_by, booking)
+
+
+def canceller(booking: Booking) -> Booker | None:
+    """Who cancelled ``booking``, None when it is not cancelled; ``unknown`` when the
+    platform did (a hold expired, the visitor left the queue, the office closed)."""
+    if booking.status != Booking.Status.CANCELLED:
+        return None
+    return _who(booking.cancelled_by, booking)
+
+
+def _who(user: User | None, booking: Booking) -> Booker:
+    """``user`` as the visitor of ``booking``, a guardian or an official."""
     if user is None:
         return Booker(BY_UNKNOWN)
     if user.pk == booking.citizen.user_id:
@@ -264,8 +281,9 @@ def desk_booking_cancel(*, booking: Booking, by_user: User, reason: str) -> Book
     told; the slot is free again, as when the citizen cancels."""
     booking = desk_booking_get(by_user=by_user, booking_id=booking.pk)
     why = validators.clean_text(reason, field="reason", max_length=200)
-    locked = services.cancel_locked(services._locked(booking), reason=why)
+    locked = services.cancel_locked(services._locked(booking), reason=why, by_user=by_user)
     booking.status, booking.cancelled_reason = locked.status, locked.cancelled_reason
+    booking.cancelled_by = by_user
     _tell(
         booking,
         kind="scheduling.desk_cancelled",

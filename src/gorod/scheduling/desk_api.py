@@ -36,10 +36,23 @@ class DeskBookingOut(BookingOut):
     visitor: str = Field(alias="citizen.full_name")
     booked_by: BookerOut
 
+    cancelled_by: BookerOut | None = Field(
+        description="who cancelled it (kind unknown: the platform, e.g. an expired hold); "
+        "null unless cancelled"
+    )
+
     @staticmethod
     def resolve_booked_by(obj: Booking) -> dict[str, str]:
-        who = desk.booker(obj)
-        return {"kind": who.kind, "name": who.name, "role": who.role}
+        return _booker_out(desk.booker(obj))
+
+    @staticmethod
+    def resolve_cancelled_by(obj: Booking) -> dict[str, str] | None:
+        who = desk.canceller(obj)
+        return None if who is None else _booker_out(who)
+
+
+def _booker_out(who: desk.Booker) -> dict[str, str]:
+    return {"kind": who.kind, "name": who.name, "role": who.role}
 
 
 class DeskCancelIn(Schema):

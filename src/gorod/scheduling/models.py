@@ -308,6 +308,18 @@ class Booking(models.Model):
         verbose_name=_("rescheduled from"),
     )
     cancelled_reason = models.CharField(_("reason for cancelling"), max_length=200, blank=True)
+    # Who cancelled it (the visitor, a guardian, an official at the desk); empty when the
+    # platform did (a hold that expired) or for a booking that is not cancelled. Indexed
+    # only where set (below): a new booking adds nothing to the index.
+    cancelled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        db_index=False,
+        related_name="+",
+        verbose_name=_("cancelled by"),
+    )
     reminded_at = models.DateTimeField(_("reminded"), null=True, blank=True)
     arrived_at = models.DateTimeField(_("arrived"), null=True, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
@@ -331,6 +343,11 @@ class Booking(models.Model):
         indexes = [
             models.Index(fields=["citizen", "status"], name="scheduling_booking_citizen_idx"),
             models.Index(fields=["status", "hold_expires_at"], name="scheduling_booking_hold_idx"),
+            models.Index(
+                fields=["cancelled_by"],
+                condition=Q(cancelled_by__isnull=False),
+                name="scheduling_booking_cancel_idx",
+            ),
         ]
 
     def __str__(self) -> str:

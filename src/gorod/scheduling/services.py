@@ -325,6 +325,7 @@ def _inserted(
         "booked_by_id": draft.by_user.pk,
         "rescheduled_from_id": rescheduled_from.pk if rescheduled_from is not None else None,
         "cancelled_reason": "",
+        "cancelled_by_id": None,
         "reminded_at": None,
         "arrived_at": None,
         "created_at": draft.created,
@@ -676,10 +677,11 @@ def confirm_locked(booking: Booking, *, now: dt.datetime) -> Booking:
     return booking
 
 
-def _release(booking: Booking, *, status: str, reason: str) -> None:
+def _release(booking: Booking, *, status: str, reason: str, by_user: User | None) -> None:
     booking.status = status
     booking.cancelled_reason = reason
-    booking.save(update_fields=["status", "cancelled_reason", "updated_at"])
+    booking.cancelled_by = by_user
+    booking.save(update_fields=["status", "cancelled_reason", "cancelled_by", "updated_at"])
     Slot.objects.filter(pk=booking.slot_id, status=Slot.Status.BUSY).update(status=Slot.Status.FREE)
 
 
@@ -687,11 +689,11 @@ def _release(booking: Booking, *, status: str, reason: str) -> None:
 def booking_cancel(*, booking: Booking, by_user: User, reason: str = "") -> Booking:
     """Cancel a held or booked visit; its slot is free again."""
     _own(booking, by_user)
-    return cancel_locked(_locked(booking), reason=reason[:200] or "cancelled")
+    return cancel_locked(_locked(booking), reason=reason[:200] or "cancelled", by_user=by_user)
 
 
-def cancel_locked(booking: Booking, *, reason: str) -> Booking:
-    """A hold or a booking, locked by the caller who may cancel it, is cancelled and its
+def cancel_locked(booking: Booking, *, reason: str, by_user: User) -> Booking:
+    """A hold or a booking, locked by ``by_user`` who may cancel it, is cancelled and its
     slot freed; the citizen's cancel and the desk's share it."""
     if booking.status not in {Booking.Status.PENDING, Booking.Status.BOOKED}:
         raise Conflict(
@@ -699,7 +701,7 @@ def cancel_locked(booking: Booking, *, reason: str) -> Booking:
             % {"status": booking.get_status_display()},
             field="booking_id",
         )
-    _release(booking, status=Booking.Status.CANCELLED, reason=reason)
+    _release(booking, status=Booking.Status.CANCELLED, reason=reason, by_user=by_user)
     return booking
 
 
@@ -729,7 +731,7 @@ def booking_reschedule(
     )
     if new is None:
         raise _taken(new_slot, service)
-    _release(old, status=Booking.Status.CANCELLED, reason="rescheduled")
+    _release(old, status=Booking.Status.CANCELLED, reason="rescheduled", by_user=by_user)
     return new
 
 

@@ -320,6 +320,7 @@ class OfficeRow:
 
     booking: Booking
     booker: desk.Booker
+    canceller: desk.Booker | None
     can_confirm: bool
     can_cancel: bool
 
@@ -339,6 +340,7 @@ def office_day(request: HttpRequest) -> HttpResponse:
         OfficeRow(
             booking=found,
             booker=desk.booker(found),
+            canceller=desk.canceller(found),
             can_confirm=at_desk and desk.can_confirm(found, now),
             can_cancel=at_desk and desk.can_cancel(found),
         )
