@@ -343,6 +343,13 @@ class Booking(models.Model):
         indexes = [
             models.Index(fields=["citizen", "status"], name="scheduling_booking_citizen_idx"),
             models.Index(fields=["status", "hold_expires_at"], name="scheduling_booking_hold_idx"),
+            # A citizen's live bookings of a service, which the limit counts on every
+            # booking: only these rows, whatever the planner's statistics say of the rest.
+            models.Index(
+                fields=["citizen", "service"],
+                condition=Q(status__in=["pending", "booked"]),
+                name="scheduling_booking_live_idx",
+            ),
             models.Index(
                 fields=["cancelled_by"],
                 condition=Q(cancelled_by__isnull=False),

@@ -236,7 +236,7 @@ def _expire_stale_hold(slot: Slot, now: dt.datetime) -> bool:
 # service, now.
 _ACTIVE_OF_CITIZEN = (
     "SELECT COUNT(*) FROM scheduling_booking WHERE citizen_id = %s AND service_id = %s"
-    " AND (status = 'booked' OR (status = 'pending' AND hold_expires_at > %s))"
+    " AND status IN ('pending', 'booked') AND (status = 'booked' OR hold_expires_at > %s)"
 )
 
 # One statement inserts the booking, or nothing when the slot has an active booking (the

@@ -44,7 +44,8 @@ BEGIN
         -- of theirs committed before
         SELECT count(*) FROM scheduling_booking b
          WHERE b.citizen_id = new_citizen AND b.service_id = p_service
-           AND (b.status = 'booked' OR (b.status = 'pending' AND b.hold_expires_at > p_now))
+           AND b.status IN ('pending', 'booked')
+           AND (b.status = 'booked' OR b.hold_expires_at > p_now)
     ) >= p_limit THEN
         new_citizen := NULL;
         RETURN;
