@@ -5,7 +5,9 @@ from __future__ import annotations
 import os
 
 import pytest
+from django.utils import timezone
 
+from gorod.scheduling import benchdata
 from gorod.scheduling.bench import (
     SERVERS,
     Board,
@@ -15,6 +17,7 @@ from gorod.scheduling.bench import (
     _postgres_cpu_seconds,
     run,
 )
+from gorod.scheduling.models import Booking, Slot
 
 
 def test_the_window_skips_taken_slots_in_order() -> None:
@@ -46,13 +49,13 @@ def test_cpu_time_is_read_for_a_process_and_its_children() -> None:
 def test_an_unknown_way_of_asking_is_refused(modes: str) -> None:
     options = dict.fromkeys(("clients", "services", "days", "citizens", "window", "workers"), 1)
     with pytest.raises(ValueError, match="--modes"):
-        run(**options, threads=1, modes=modes, databases="sqlite", server="granian")
+        run(**options, threads=1, modes=modes, databases="sqlite", server="granian", history=0)
 
 
 def test_an_unknown_web_server_is_refused() -> None:
     options = dict.fromkeys(("clients", "services", "days", "citizens", "window", "workers"), 1)
     with pytest.raises(ValueError, match="--server"):
-        run(**options, threads=1, modes="earliest", databases="sqlite", server="uwsgi")
+        run(**options, threads=1, modes="earliest", databases="sqlite", server="uwsgi", history=0)
 
 
 def test_the_database_servers_cpu_is_read_when_it_runs_here() -> None:
@@ -83,6 +86,7 @@ def test_a_short_run_books_every_request_once_over_http(server: str) -> None:
         modes="earliest",
         seed=7,
         server=server,
+        history=1,  # yesterday's visits, all fulfilled: not counted as the run's bookings
     )
     run_figures = figures[database]["earliest"]
     assert figures["server"] == f"{server} 1 workers x 2 threads"
@@ -95,3 +99,20 @@ def test_a_short_run_books_every_request_once_over_http(server: str) -> None:
         assert run_figures["database_cpu_ms_per_booking"] > 0
     else:
         assert run_figures["database_cpu_ms_per_booking"] is None
+
+
+@pytest.mark.django_db
+def test_the_benchmarks_office_has_a_history_of_fulfilled_visits() -> None:
+    """As a live office has: past slots all taken and fulfilled, the free ones to come."""
+    made = benchdata.build(services=2, days=1, citizens=3, seed=5, history=2)
+    now = timezone.now()
+    past = Slot.objects.filter(start__lt=now)
+    assert past.count() == 2 * 2 * 48  # two counters, two days, 8:00 to 20:00
+    assert set(past.values_list("status", flat=True)) == {Slot.Status.BUSY}
+    visits = Booking.objects.filter(slot__in=past)
+    assert visits.count() == past.count()
+    assert set(visits.values_list("status", flat=True)) == {Booking.Status.FULFILLED}
+    offered = Slot.objects.filter(pk__in=[pk for pk, _service in made["slots"]])
+    assert offered.count() == len(made["slots"]) == 2 * 48
+    assert not offered.filter(start__lt=now).exists()
+    assert set(offered.values_list("status", flat=True)) == {Slot.Status.FREE}
