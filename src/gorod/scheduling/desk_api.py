@@ -8,6 +8,7 @@ the desk's pages refuse them; a booking of another office is a 404, as if it did
 # No ``from __future__ import annotations``: Ninja's pagination reads the parameters'
 # annotations at run time, outside this module's namespace.
 import datetime as dt
+from dataclasses import asdict
 
 from django.db.models import QuerySet
 from django.http import HttpRequest
@@ -43,16 +44,12 @@ class DeskBookingOut(BookingOut):
 
     @staticmethod
     def resolve_booked_by(obj: Booking) -> dict[str, str]:
-        return _booker_out(desk.booker(obj))
+        return asdict(desk.booker(obj))
 
     @staticmethod
     def resolve_cancelled_by(obj: Booking) -> dict[str, str] | None:
         who = desk.canceller(obj)
-        return None if who is None else _booker_out(who)
-
-
-def _booker_out(who: desk.Booker) -> dict[str, str]:
-    return {"kind": who.kind, "name": who.name, "role": who.role}
+        return None if who is None else asdict(who)
 
 
 class DeskCancelIn(Schema):

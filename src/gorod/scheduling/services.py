@@ -448,12 +448,37 @@ def booking_hold_for_self(
     )
 
 
+# What a one-call booking's answer shows, read in the call's own statement after its
+# result: the slot with its counter and office, the service, the citizen (``s``, ``r``,
+# ``i``, ``v``, ``c``); ``_answer_from`` and ``_booked_from`` read them back.
+_ANSWER_COLUMNS = (
+    f"{selectors.SLOT_COLUMNS}, {selectors.SERVICE_COLUMNS.sql()},"
+    f" {selectors.CITIZEN_COLUMNS.sql()}"
+)
+
+
+def _answer_from(row: tuple[Any, ...], at: int) -> tuple[Slot, Service]:
+    """The slot and the service of ``_ANSWER_COLUMNS`` from column ``at`` of ``row`` on."""
+    slot = selectors.slot_from(row, at)
+    service = selectors.SERVICE_COLUMNS.build(row, at + selectors.SLOT_COLUMNS_COUNT)
+    slot.service = service if slot.service_id == service.pk else None
+    return slot, service
+
+
+def _booked_from(row: tuple[Any, ...], at: int, draft: _Draft) -> Booking:
+    """The booking a one-call function made (its id first in ``row``), with the slot, the
+    service and the citizen of ``_ANSWER_COLUMNS`` from column ``at`` on."""
+    slot, service = _answer_from(row, at)
+    citizen_at = at + selectors.SLOT_COLUMNS_COUNT + len(selectors.SERVICE_COLUMNS)
+    citizen = selectors.CITIZEN_COLUMNS.build(row, citizen_at)
+    return _inserted(row[0], draft, slot=slot, citizen=citizen, service=service)
+
+
 # PostgreSQL books a chosen slot for oneself in one call (migration 0006 says how), and
 # reads in the same statement what the answer shows. Parameters: slot, service, user,
 # status, code, hold expiry, now, created, limit; the slot and the service again.
 _BOOK_SLOT_SQL = (
-    f"SELECT f.new_booking, f.taken, {selectors.SLOT_COLUMNS},"  # noqa: S608
-    f" {selectors.SERVICE_COLUMNS.sql()}, {selectors.CITIZEN_COLUMNS.sql()}"
+    f"SELECT f.new_booking, f.taken, {_ANSWER_COLUMNS}"  # noqa: S608
     " FROM scheduling_book_slot(%s, %s, %s, %s, %s, %s, %s, %s, %s) f"
     " JOIN scheduling_slot s ON s.id = %s"
     " JOIN scheduling_resource r ON r.id = s.resource_id"
@@ -474,16 +499,9 @@ def _slot_at_once(
     row = fetch_one(_BOOK_SLOT_SQL, params)
     if row is None:  # no such slot or service
         return None
-    slot = selectors.slot_from(row, 2)
-    service_at = 2 + selectors.SLOT_COLUMNS_COUNT
-    service = selectors.SERVICE_COLUMNS.build(row, service_at)
-    slot.service = service if slot.service_id == service.pk else None
     if row[1]:
-        raise _taken(slot, service)
-    if row[0] is None:
-        return None
-    citizen = selectors.CITIZEN_COLUMNS.build(row, service_at + len(selectors.SERVICE_COLUMNS))
-    return _inserted(row[0], draft, slot=slot, citizen=citizen, service=service)
+        raise _taken(*_answer_from(row, 2))
+    return None if row[0] is None else _booked_from(row, 2, draft)
 
 
 # A free slot whose status went stale under a live booking is marked busy and passed over;
@@ -582,8 +600,7 @@ def _first_available(
 # Parameters: citizen (None: the user's own), user, institution, service, after, status,
 # code, hold expiry, booked by, now, created, limit; and the service again.
 _BOOK_EARLIEST_SQL = (
-    f"SELECT f.new_booking, {selectors.SLOT_COLUMNS}, {selectors.SERVICE_COLUMNS.sql()},"  # noqa: S608
-    f" {selectors.CITIZEN_COLUMNS.sql()}"
+    f"SELECT f.new_booking, {_ANSWER_COLUMNS}"  # noqa: S608
     " FROM scheduling_book_earliest(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s) f"
     " JOIN scheduling_slot s ON s.id = f.new_slot"
     " JOIN scheduling_resource r ON r.id = s.resource_id"
@@ -607,12 +624,7 @@ def _earliest_at_once(
     row = fetch_one(_BOOK_EARLIEST_SQL, params)
     if row is None:
         return None
-    slot = selectors.slot_from(row, 1)
-    service_at = 1 + selectors.SLOT_COLUMNS_COUNT
-    service = selectors.SERVICE_COLUMNS.build(row, service_at)
-    citizen = selectors.CITIZEN_COLUMNS.build(row, service_at + len(selectors.SERVICE_COLUMNS))
-    slot.service = service if slot.service_id == service.pk else None
-    return _inserted(row[0], draft, slot=slot, citizen=citizen, service=service)
+    return _booked_from(row, 1, draft)
 
 
 @transaction.atomic
